@@ -1,0 +1,1 @@
+"""The FastAPI service: JSON for CRM systems and the theme browser, read-only over the store."""

@@ -1,0 +1,13 @@
+from fastapi import APIRouter
+
+from api.deps import SessionDep
+from models import views
+from models.schemas import MemberTagsPublic
+
+router = APIRouter(tags=["members"])
+
+
+@router.get("/members/{member_id}/tags")
+def read_member_tags(session: SessionDep, member_id: str, community: str | None = None) -> MemberTagsPublic:
+    """A member's interest tags (by the sender id of the export), each with evidence message ids."""
+    return views.member_tags(session, member_id, community)

@@ -1,0 +1,38 @@
+"""The theme browser for product teams: server-rendered HTML over the same views as the JSON API."""
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from api.deps import SessionDep
+from models import views
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
+
+
+def sparkline(trend: list[tuple[str, int]], width: int = 160, height: int = 28) -> str:
+    """SVG polyline points for a daily series."""
+    if not trend:
+        return ""
+    top = max(n for _, n in trend) or 1
+    step = width / max(1, len(trend) - 1)
+    return " ".join(f"{i * step:.1f},{height - n / top * height:.1f}" for i, (_, n) in enumerate(trend))
+
+
+templates.env.filters["sparkline"] = sparkline
+
+
+@router.get("/", response_class=HTMLResponse)
+def read_index(request: Request, session: SessionDep):
+    communities = views.communities(session)
+    themes = {c.name: views.themes(session, c.name, limit=200) for c in communities}
+    return templates.TemplateResponse(request, "index.html", {"communities": communities, "themes": themes})
+
+
+@router.get("/themes/{theme_id}", response_class=HTMLResponse)
+def read_theme_page(request: Request, session: SessionDep, theme_id: int, page: int = 1):
+    limit = 50
+    theme = views.theme_detail(session, theme_id, limit=limit, offset=(max(page, 1) - 1) * limit)
+    return templates.TemplateResponse(request, "theme.html", {"theme": theme, "page": max(page, 1), "limit": limit})

@@ -1,0 +1,173 @@
+"""The qunsheng command line: ingest exports, run the nightly flow, serve the API, read results."""
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from models.settings import get_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Qunsheng (群声): demand themes and member tags from community group chats.")
+
+
+def fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def one_line_errors(command):
+    """Known failures (bad input, unknown names, unreachable database) end in one line, no traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from sqlalchemy.exc import OperationalError
+
+        from flows.ingest import IngestError
+        from models.views import Ambiguous, NotFound
+        from nlp.embed import EmbedderUnavailable
+
+        try:
+            return command(*args, **kwargs)
+        except (IngestError, NotFound, Ambiguous, EmbedderUnavailable) as error:
+            fail(str(error).strip("'\""))
+        except OperationalError as error:
+            fail(f"cannot open the database: {str(error.orig).splitlines()[0]}")
+        except Exception as error:
+            from flows.nightly import RunError
+
+            if isinstance(error, RunError):
+                fail(str(error))
+            raise
+
+    return wrapper
+
+
+def sessions():
+    from models.db import open_store
+
+    return open_store(get_settings().resolved_database_url)
+
+
+def print_json(payload) -> None:
+    typer.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+
+
+@app.command()
+@one_line_errors
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Export files or folders of them.")],
+    community: Annotated[str, typer.Option(help="Community the messages belong to.")] = "default",
+    format: Annotated[str, typer.Option("--format", help="auto (by file name), csv or jsonl.")] = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object of counts.")] = False,
+) -> None:
+    """Read chat exports into the store; the same file twice adds nothing."""
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from flows.ingest import ingest_files
+
+    progress = Progress(SpinnerColumn(), TextColumn("ingesting {task.completed} records"), TimeElapsedColumn(),
+                        console=Console(stderr=True), disable=as_json or not sys.stderr.isatty())
+    with progress, sessions().begin() as session:
+        bar = progress.add_task("ingest", total=None)
+        counts = ingest_files(session, paths, community, format, get_settings().timezone,
+                              on_record=lambda: progress.advance(bar))
+    if as_json:
+        print_json(counts)
+    else:
+        typer.echo(f"{counts['files']} file(s), {counts['messages']} records: {counts['new']} new, "
+                   f"{counts['duplicates']} duplicates, {counts['quarantined']} quarantined")
+
+
+@app.command()
+@one_line_errors
+def run(
+    community: Annotated[str, typer.Option(help="Community to analyse.")] = "default",
+    embedder: Annotated[str | None, typer.Option(help="auto, lsa or st (default: QUNSHENG_EMBEDDER).")] = None,
+    model: Annotated[str | None, typer.Option(help="sentence-transformers model name or path.")] = None,
+    min_cluster_size: Annotated[int | None, typer.Option(help="Smallest theme (default: scaled to the corpus).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run record as JSON.")] = False,
+) -> None:
+    """Run the nightly flow once, now: themes and member tags for one community."""
+    from flows.nightly import nightly, quiet_prefect_logs
+    from nlp.embed import KINDS
+
+    if embedder is not None and embedder not in KINDS:
+        fail(f"unknown embedder {embedder!r}; choose one of {', '.join(KINDS)}")
+    quiet_prefect_logs()
+    sessions()  # migrate before the flow starts
+    result = nightly(community=community, embedder=embedder, model=model, min_cluster_size=min_cluster_size,
+                     show_progress=not as_json and sys.stderr.isatty())
+    if as_json:
+        print_json(result)
+        return
+    for warning in result["warnings"]:
+        typer.echo(f"warning: {warning}", err=True)
+    typer.echo(f"run {result['run']}: {result['messages']} messages, {result['themes']} themes, "
+               f"{result['members_tagged']} members tagged, outliers {result['outlier_share']:.0%}, "
+               f"embedder {result['embedder']}, {result['duration_s']:.1f}s")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the JSON API and the theme browser."""
+    import uvicorn
+
+    from api.main import create_app
+
+    typer.echo(f"Theme browser: http://{host}:{port}/\nAPI docs:      http://{host}:{port}/docs")
+    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+
+
+@app.command()
+@one_line_errors
+def themes(
+    community: Annotated[str | None, typer.Option(help="Only this community.")] = None,
+    limit: Annotated[int, typer.Option(help="How many themes.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List demand themes, most voices first."""
+    from models import views
+
+    with sessions()() as session:
+        found = views.themes(session, community, limit)
+    if as_json:
+        print_json([t.model_dump(mode="json") for t in found])
+        return
+    if not found:
+        typer.echo("no themes yet: run `qunsheng run --community NAME` after ingesting")
+    for t in found:
+        typer.echo(f"#{t.id:<4} {t.label:<16} {t.voices:>4} voices {t.messages:>5} msgs  "
+                   f"sentiment {t.sentiment:+.2f}  {' '.join(t.keywords[:6])}")
+
+
+@app.command()
+@one_line_errors
+def member(
+    member_id: Annotated[str, typer.Argument(help="The member's sender id in the export.")],
+    community: Annotated[str | None, typer.Option(help="Community, when the id is in several.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show a member's interest tags with their evidence."""
+    from models import views
+
+    with sessions()() as session:
+        found = views.member_tags(session, member_id, community)
+    if as_json:
+        print_json(found.model_dump(mode="json"))
+        return
+    typer.echo(f"{found.display_name} ({found.member}, {found.community}): {found.messages} messages")
+    for tag in found.tags:
+        typer.echo(f"  {tag.kind:<8} {tag.tag:<16} {tag.score:.2f}  evidence: {len(tag.evidence)} message(s)")
+
+
+if __name__ == "__main__":
+    app()

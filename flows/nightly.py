@@ -1,0 +1,146 @@
+"""The nightly flow: a recipe that reads top to bottom like the data flow in docs/DESIGN.md.
+
+load -> clean -> segment -> score sentiment -> embed -> cluster -> represent -> tag members -> save
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from models.db import open_store
+from models.settings import get_settings
+from flows.progress import Steps
+from models.store import (StoredMessage, community_by_name, finish_run, mark_failed, messages_of, run_by_id,
+                          save_member_tags, save_themes, start_run)
+from nlp.clean import CleanText, clean, flag_repeated_promotions
+from nlp.cluster import OUTLIER, HdbscanClusterer
+from nlp.embed import load_embedder
+from nlp.profile import tag_members
+from nlp.records import ChatMessage, MemberTag, Theme
+from nlp.represent import represent
+from nlp.segment import Segmenter
+from nlp.sentiment.lexicon import LexiconSentiment
+
+step = task(cache_policy=NO_CACHE)  # tasks pass large in-memory data: nothing to cache
+
+
+class RunError(Exception):
+    """The flow cannot run (unknown community, nothing ingested); printed as one line."""
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def load_messages(database_url: str, community: str) -> list[StoredMessage]:
+    with open_store(database_url)() as session:
+        return messages_of(session, community_by_name(session, community))
+
+
+@step
+def clean_messages(messages: Sequence[StoredMessage]) -> list[CleanText]:
+    return flag_repeated_promotions([clean(m.text) for m in messages], [m.member for m in messages])
+
+
+@step
+def segment_messages(texts: Sequence[str]) -> list[list[str]]:
+    segmenter = Segmenter()
+    return [segmenter.keywords(t) for t in texts]
+
+
+@step
+def score_sentiment(texts: Sequence[str]) -> list[float]:
+    return LexiconSentiment().score(texts)
+
+
+@step
+def embed_messages(texts: Sequence[str], kind: str, model: str | None) -> tuple[np.ndarray, str, str | None]:
+    """Vectors for the texts; each distinct text is embedded once."""
+    embedder, warning = load_embedder(kind, model)
+    if warning:
+        get_run_logger().warning(warning)
+    unique = list(dict.fromkeys(texts))
+    vectors = embedder.fit_embed(unique)
+    position = {t: i for i, t in enumerate(unique)}
+    return vectors[[position[t] for t in texts]], embedder.model_id, warning
+
+
+@step
+def cluster_messages(vectors: np.ndarray, min_cluster_size: int | None, reassign_similarity: float) -> np.ndarray:
+    clusterer = HdbscanClusterer(min_cluster_size=min_cluster_size, reassign_similarity=reassign_similarity)
+    return clusterer.fit_predict(vectors)
+
+
+@step
+def represent_themes(messages, token_lists, vectors, labels, sentiments) -> list[Theme]:
+    return represent(messages, token_lists, vectors, labels, sentiments)
+
+
+@step
+def tag_members_of(messages, token_lists, themes) -> list[MemberTag]:
+    return tag_members(messages, token_lists, themes)
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def open_run(database_url: str, community: str, parameters: dict) -> int:
+    with open_store(database_url).begin() as session:
+        found = community_by_name(session, community)
+        if found is None:
+            raise RunError(f"unknown community {community!r}: ingest its exports first")
+        return start_run(session, found, parameters).id
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def save_results(database_url: str, run_id: int, themes: Sequence[Theme], tags: Sequence[MemberTag],
+                 embedder: str, counts: dict, warnings: list[str]) -> dict:
+    with open_store(database_url).begin() as session:
+        run = run_by_id(session, run_id)
+        theme_ids = save_themes(session, run, themes)
+        counts = counts | {"members_tagged": save_member_tags(session, run, tags, theme_ids)}
+        run = finish_run(session, run, embedder, counts, warnings)
+        return {"run": run.id, "embedder": embedder, "duration_s": run.duration_s, **counts, "warnings": warnings}
+
+
+@flow(name="qunsheng-nightly")
+def nightly(community: str, embedder: str | None = None, model: str | None = None,
+            min_cluster_size: int | None = None, reassign_similarity: float = 0.5,
+            show_progress: bool = False) -> dict:
+    """Find the community's demand themes and tag its members, storing it all with a run record."""
+    settings = get_settings()
+    embedder, model = embedder or settings.embedder, model or settings.embedding_model
+    parameters = {"embedder": embedder, "model": model, "min_cluster_size": min_cluster_size,
+                  "reassign_similarity": reassign_similarity}
+    url = settings.resolved_database_url
+    run_id = open_run(url, community, parameters)
+    with Steps(STEPS, enabled=show_progress) as steps:
+        try:
+            return _find_themes(url, run_id, community, embedder, model, min_cluster_size, reassign_similarity, steps)
+        except BaseException as error:
+            record_failure(url, run_id, f"{type(error).__name__}: {error}")
+            raise
+
+
+STEPS = ("load", "clean", "segment", "sentiment", "embed", "cluster", "represent", "tag members", "save")
+
+
+def _find_themes(url, run_id, community, embedder, model, min_cluster_size, reassign_similarity, steps) -> dict:
+    stored = steps.run("load", load_messages, url, community)
+    if not stored:
+        raise RunError(f"community {community!r} has no messages: ingest its exports first")
+    cleaned = steps.run("clean", clean_messages, stored)
+    content = [ChatMessage(m.id, m.member, m.group, m.sent_at, c.text) for m, c in zip(stored, cleaned) if c.is_content]
+    texts = [m.text for m in content]
+    token_lists = steps.run("segment", segment_messages, texts)
+    sentiments = steps.run("sentiment", score_sentiment, texts)
+    vectors, model_id, warning = steps.run("embed", embed_messages, texts, embedder, model)
+    labels = steps.run("cluster", cluster_messages, vectors, min_cluster_size, reassign_similarity)
+    themes = steps.run("represent", represent_themes, content, token_lists, vectors, labels, sentiments)
+    tags = steps.run("tag members", tag_members_of, content, token_lists, themes)
+    counts = {"messages": len(stored), "content_messages": len(content), "themes": len(themes),
+              "outlier_share": round(float(np.mean(labels == OUTLIER)), 4) if len(labels) else 0.0}
+    return steps.run("save", save_results, url, run_id, themes, tags, model_id, counts, [warning] if warning else [])
+
+
+def record_failure(url: str, run_id: int, reason: str) -> None:
+    with open_store(url).begin() as session:
+        mark_failed(session, run_id, reason[:500])

@@ -1,0 +1,32 @@
+"""A progress bar over the named steps of a flow, on stderr (off unless asked for)."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+
+class Steps:
+    def __init__(self, names: Sequence[str], enabled: bool = True):
+        self.names, self.enabled, self._progress = list(names), enabled, None
+
+    def __enter__(self) -> "Steps":
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
+                                      TimeElapsedColumn(), console=Console(stderr=True))
+            self._progress.start()
+            self._task = self._progress.add_task(self.names[0], total=len(self.names))
+        return self
+
+    def run(self, name: str, function: Callable, *args):
+        if self._progress:
+            self._progress.update(self._task, description=name)
+        result = function(*args)
+        if self._progress:
+            self._progress.advance(self._task)
+        return result
+
+    def __exit__(self, *exc) -> None:
+        if self._progress:
+            self._progress.stop()

@@ -1,0 +1,1 @@
+"""The data model: settings, SQLAlchemy tables, pydantic schemas and the store functions."""

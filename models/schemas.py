@@ -1,0 +1,92 @@
+"""Pydantic schemas shared by the API and the CLI's --json output."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+
+class RunPublic(BaseModel):
+    id: int
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    embedder: str
+    parameters: dict
+    counts: dict
+    warnings: list[str]
+    duration_s: float | None
+
+
+class CommunityPublic(BaseModel):
+    id: int
+    name: str
+    messages: int
+    members: int
+    latest_run: RunPublic | None
+
+
+class CommunitiesPublic(BaseModel):
+    data: list[CommunityPublic]
+    count: int
+
+
+class Quote(BaseModel):
+    message_id: int
+    sender_name: str
+    sent_at: datetime
+    text: str
+
+
+class ThemePublic(BaseModel):
+    id: int
+    community: str
+    label: str
+    keywords: list[str]
+    voices: int  # distinct members voicing the theme
+    messages: int
+    sentiment: float
+    first_seen: datetime | None
+    last_seen: datetime | None
+    trend: list[tuple[str, int]]  # (day, messages)
+
+
+class ThemesPublic(BaseModel):
+    data: list[ThemePublic]
+    count: int
+
+
+class ThemeMessage(BaseModel):
+    message_id: int
+    member: str
+    sender_name: str
+    group: str
+    sent_at: datetime
+    text: str
+    score: float
+
+
+class ThemeDetail(ThemePublic):
+    quotes: list[Quote]
+    messages_page: list[ThemeMessage]
+    total_messages: int
+    offset: int
+    limit: int
+
+
+class MemberTagPublic(BaseModel):
+    tag: str
+    kind: str  # "theme" or "keyword"
+    theme_id: int | None
+    score: float
+    evidence: list[int]  # message ids
+
+
+class MemberTagsPublic(BaseModel):
+    member: str
+    community: str
+    display_name: str
+    messages: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+    tags: list[MemberTagPublic]

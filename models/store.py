@@ -1,0 +1,263 @@
+"""Store functions: every read and write of the tables goes through here (no SQL elsewhere)."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import islice
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from models.tables import Community, Group, Member, MemberTag, Message, Quarantine, Run, Theme, ThemeMessage
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- writing: ingest -----------------------------------------------------------------
+
+@dataclass
+class IngestCounts:
+    messages: int = 0
+    new: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+
+
+def community_by_name(session: Session, name: str, create: bool = False) -> Community | None:
+    community = session.scalar(select(Community).where(Community.name == name))
+    if community is None and create:
+        community = Community(name=name, created_at=now())
+        session.add(community)
+        session.flush()
+    return community
+
+
+class Ingester:
+    """Adds message records to one community, idempotently (keyed by source_key)."""
+
+    def __init__(self, session: Session, community: str, batch_size: int = 1000):
+        self.session, self.batch_size = session, batch_size
+        self.community = community_by_name(session, community, create=True)
+        self.groups = {g.name: g.id for g in session.scalars(select(Group).where(Group.community_id == self.community.id))}
+        self.members = {m.sender_id: m for m in session.scalars(select(Member).where(Member.community_id == self.community.id))}
+        self.counts = IngestCounts()
+
+    def add(self, records: Iterable) -> None:
+        iterator = iter(records)
+        while batch := list(islice(iterator, self.batch_size)):
+            self._add_batch(batch)
+
+    def quarantine(self, file: str, line: int, reason: str) -> None:
+        self.counts.quarantined += 1
+        exists = self.session.scalar(select(Quarantine.id).where(
+            Quarantine.community_id == self.community.id, Quarantine.file == file, Quarantine.line == line))
+        if exists is None:
+            self.session.add(Quarantine(community_id=self.community.id, file=file, line=line, reason=reason[:500],
+                                        created_at=now()))
+
+    def _add_batch(self, batch: Sequence) -> None:
+        self.counts.messages += len(batch)
+        keys = [r.source_key for r in batch]
+        known = set(self.session.scalars(select(Message.source_key).where(
+            Message.community_id == self.community.id, Message.source_key.in_(keys))))
+        rows = []
+        for record in batch:
+            if record.source_key in known:
+                self.counts.duplicates += 1
+                continue
+            known.add(record.source_key)
+            member = self._member(record)
+            rows.append(dict(community_id=self.community.id, group_id=self._group(record.group), member_id=member.id,
+                             source_key=record.source_key, sender_name=record.sender_name, sent_at=record.sent_at,
+                             text=record.text))
+        if rows:
+            self.session.execute(Message.__table__.insert(), rows)
+        self.counts.new += len(rows)
+        self.session.flush()
+
+    def _group(self, name: str) -> int:
+        if name not in self.groups:
+            group = Group(community_id=self.community.id, name=name)
+            self.session.add(group)
+            self.session.flush()
+            self.groups[name] = group.id
+        return self.groups[name]
+
+    def _member(self, record) -> Member:
+        member = self.members.get(record.sender_id)
+        if member is None:
+            member = Member(community_id=self.community.id, sender_id=record.sender_id, display_name=record.sender_name,
+                            first_seen=record.sent_at, last_seen=record.sent_at)
+            self.session.add(member)
+            self.session.flush()
+            self.members[record.sender_id] = member
+        elif record.sent_at >= utc(member.last_seen):
+            member.last_seen, member.display_name = record.sent_at, record.sender_name
+        elif record.sent_at < utc(member.first_seen):
+            member.first_seen = record.sent_at
+        return member
+
+
+# --- the nightly run -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StoredMessage:
+    id: int
+    member: str
+    group: str
+    sent_at: datetime
+    text: str
+
+
+def messages_of(session: Session, community: Community) -> list[StoredMessage]:
+    rows = session.execute(
+        select(Message.id, Member.sender_id, Group.name, Message.sent_at, Message.text)
+        .join(Member, Member.id == Message.member_id).join(Group, Group.id == Message.group_id)
+        .where(Message.community_id == community.id).order_by(Message.sent_at, Message.id)
+    )
+    return [StoredMessage(i, member, group, utc(sent), text) for i, member, group, sent, text in rows]
+
+
+def start_run(session: Session, community: Community, parameters: dict) -> Run:
+    run = Run(community_id=community.id, started_at=now(), status="running", parameters=parameters)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def run_by_id(session: Session, run_id: int) -> Run:
+    return session.get(Run, run_id)
+
+
+def save_themes(session: Session, run: Run, themes: Sequence) -> list[int]:
+    """Store this run's themes, keeping the id of a previous theme with overlapping keywords.
+
+    Previous themes that nothing matched are kept but marked inactive. Returns theme ids
+    in the order of ``themes``.
+    """
+    previous = list(session.scalars(select(Theme).where(Theme.community_id == run.community_id, Theme.active)))
+    ids = []
+    for theme in themes:
+        match = best_match(theme.keywords, previous)
+        row = match or Theme(community_id=run.community_id)
+        if match:
+            previous.remove(match)
+            session.execute(delete(ThemeMessage).where(ThemeMessage.theme_id == match.id))
+        row.run_id, row.active, row.label, row.keywords = run.id, True, theme.label, list(theme.keywords)
+        row.quotes, row.sentiment, row.n_messages, row.n_members = list(theme.quotes), theme.sentiment, \
+            len(theme.message_ids), theme.voices
+        row.first_seen, row.last_seen, row.trend = theme.first_seen, theme.last_seen, [list(d) for d in theme.trend]
+        session.add(row)
+        session.flush()
+        session.execute(ThemeMessage.__table__.insert(), [
+            dict(theme_id=row.id, message_id=m, score=s) for m, s in zip(theme.message_ids, theme.scores)])
+        ids.append(row.id)
+    for stale in previous:
+        stale.active = False
+    session.flush()
+    return ids
+
+
+def best_match(keywords: Sequence[str], candidates: Sequence[Theme], threshold: float = 0.3) -> Theme | None:
+    def jaccard(a: Sequence[str], b: Sequence[str]) -> float:
+        return len(set(a) & set(b)) / max(1, len(set(a) | set(b)))
+
+    scored = [(jaccard(keywords, c.keywords), c.id, c) for c in candidates]
+    best = max(scored, default=None, key=lambda x: (x[0], -x[1]))
+    return best[2] if best and best[0] >= threshold else None
+
+
+def save_member_tags(session: Session, run: Run, tags: Sequence, theme_ids: Sequence[int]) -> int:
+    """Replace the community's member tags with this run's."""
+    member_ids = dict(session.execute(select(Member.sender_id, Member.id).where(Member.community_id == run.community_id)).all())
+    session.execute(delete(MemberTag).where(MemberTag.member_id.in_(
+        select(Member.id).where(Member.community_id == run.community_id))))
+    rows = [dict(member_id=member_ids[t.member], run_id=run.id, kind=t.kind, tag=t.tag, score=t.score,
+                 theme_id=theme_ids[t.theme_index] if t.theme_index is not None else None, evidence=list(t.evidence))
+            for t in tags]
+    if rows:
+        session.execute(MemberTag.__table__.insert(), rows)
+    return len({r["member_id"] for r in rows})
+
+
+def finish_run(session: Session, run: Run, embedder: str, counts: dict, warnings: list[str], status: str = "ok") -> Run:
+    run.finished_at, run.status, run.embedder = now(), status, embedder
+    run.counts, run.warnings = counts, warnings
+    run.duration_s = round((run.finished_at - utc(run.started_at)).total_seconds(), 3)
+    session.flush()
+    return run
+
+
+# --- reading: API and CLI --------------------------------------------------------------
+
+def list_communities(session: Session) -> list[tuple[Community, int, int, Run | None]]:
+    """Each community with its message count, member count and latest finished run."""
+    result = []
+    for community in session.scalars(select(Community).order_by(Community.name)):
+        messages = session.scalar(select(func.count()).where(Message.community_id == community.id))
+        members = session.scalar(select(func.count()).where(Member.community_id == community.id))
+        result.append((community, messages, members, latest_run(session, community.id)))
+    return result
+
+
+def latest_run(session: Session, community_id: int) -> Run | None:
+    return session.scalar(select(Run).where(Run.community_id == community_id, Run.status == "ok")
+                          .order_by(Run.id.desc()).limit(1))
+
+
+def list_themes(session: Session, community_id: int | None = None, limit: int = 100, offset: int = 0) -> list[Theme]:
+    query = select(Theme).where(Theme.active)
+    if community_id is not None:
+        query = query.where(Theme.community_id == community_id)
+    return list(session.scalars(query.order_by(Theme.n_members.desc(), Theme.n_messages.desc(), Theme.id)
+                                .limit(limit).offset(offset)))
+
+
+def get_theme(session: Session, theme_id: int) -> Theme | None:
+    return session.get(Theme, theme_id)
+
+
+def theme_messages(session: Session, theme_id: int, limit: int, offset: int) -> tuple[int, list]:
+    total = session.scalar(select(func.count()).where(ThemeMessage.theme_id == theme_id))
+    rows = session.execute(
+        select(Message.id, Member.sender_id, Message.sender_name, Group.name, Message.sent_at, Message.text,
+               ThemeMessage.score)
+        .join(ThemeMessage, ThemeMessage.message_id == Message.id).join(Member, Member.id == Message.member_id)
+        .join(Group, Group.id == Message.group_id).where(ThemeMessage.theme_id == theme_id)
+        .order_by(Message.sent_at, Message.id).limit(limit).offset(offset)
+    ).all()
+    return total, rows
+
+
+def messages_by_id(session: Session, ids: Sequence[int]) -> dict[int, Message]:
+    return {m.id: m for m in session.scalars(select(Message).where(Message.id.in_(list(ids))))} if ids else {}
+
+
+def members_by_sender(session: Session, sender_id: str, community_id: int | None = None) -> list[Member]:
+    query = select(Member).where(Member.sender_id == sender_id)
+    if community_id is not None:
+        query = query.where(Member.community_id == community_id)
+    return list(session.scalars(query))
+
+
+def member_tags(session: Session, member: Member) -> list[MemberTag]:
+    return list(session.scalars(select(MemberTag).where(MemberTag.member_id == member.id)
+                                .order_by(MemberTag.kind.desc(), MemberTag.score.desc(), MemberTag.tag)))
+
+
+def member_message_count(session: Session, member: Member) -> int:
+    return session.scalar(select(func.count()).where(Message.member_id == member.id))
+
+
+def mark_failed(session: Session, run_id: int, reason: str) -> None:
+    session.execute(update(Run).where(Run.id == run_id).values(status="failed", finished_at=now(), warnings=[reason]))

@@ -1,0 +1,88 @@
+"""Build the public schemas from the store: the one read path shared by the API and the CLI."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from models import store
+from models.schemas import (CommunityPublic, MemberTagPublic, MemberTagsPublic, Quote, RunPublic, ThemeDetail,
+                            ThemeMessage, ThemePublic)
+from models.tables import Community, Member, Run, Theme
+
+
+class NotFound(LookupError):
+    pass
+
+
+class Ambiguous(ValueError):
+    pass
+
+
+def run_public(run: Run | None) -> RunPublic | None:
+    if run is None:
+        return None
+    return RunPublic(id=run.id, status=run.status, started_at=store.utc(run.started_at),
+                     finished_at=store.utc(run.finished_at), embedder=run.embedder, parameters=run.parameters,
+                     counts=run.counts, warnings=run.warnings, duration_s=run.duration_s)
+
+
+def communities(session: Session) -> list[CommunityPublic]:
+    return [CommunityPublic(id=c.id, name=c.name, messages=m, members=n, latest_run=run_public(r))
+            for c, m, n, r in store.list_communities(session)]
+
+
+def community_id(session: Session, name: str | None) -> int | None:
+    if name is None:
+        return None
+    found = store.community_by_name(session, name)
+    if found is None:
+        raise NotFound(f"no community named {name!r}")
+    return found.id
+
+
+def theme_public(theme: Theme, community: str) -> ThemePublic:
+    return ThemePublic(id=theme.id, community=community, label=theme.label, keywords=theme.keywords,
+                       voices=theme.n_members, messages=theme.n_messages, sentiment=round(theme.sentiment, 4),
+                       first_seen=store.utc(theme.first_seen), last_seen=store.utc(theme.last_seen),
+                       trend=[tuple(day) for day in theme.trend])
+
+
+def themes(session: Session, community: str | None = None, limit: int = 100, offset: int = 0) -> list[ThemePublic]:
+    names = {c.id: c.name for c, *_ in store.list_communities(session)}
+    return [theme_public(t, names[t.community_id])
+            for t in store.list_themes(session, community_id(session, community), limit, offset)]
+
+
+def theme_detail(session: Session, theme_id: int, limit: int = 50, offset: int = 0) -> ThemeDetail:
+    theme = store.get_theme(session, theme_id)
+    if theme is None:
+        raise NotFound(f"no theme {theme_id}")
+    community = session.get(Community, theme.community_id).name
+    quoted = store.messages_by_id(session, theme.quotes)
+    total, rows = store.theme_messages(session, theme_id, limit, offset)
+    return ThemeDetail(
+        **theme_public(theme, community).model_dump(),
+        quotes=[Quote(message_id=m.id, sender_name=m.sender_name, sent_at=store.utc(m.sent_at), text=m.text)
+                for i in theme.quotes if (m := quoted.get(i))],
+        messages_page=[ThemeMessage(message_id=i, member=member, sender_name=name, group=group,
+                                    sent_at=store.utc(sent), text=text, score=round(score, 4))
+                       for i, member, name, group, sent, text, score in rows],
+        total_messages=total, offset=offset, limit=limit)
+
+
+def member(session: Session, sender_id: str, community: str | None = None) -> Member:
+    found = store.members_by_sender(session, sender_id, community_id(session, community))
+    if not found:
+        raise NotFound(f"no member {sender_id!r}" + (f" in community {community!r}" if community else ""))
+    if len(found) > 1:
+        raise Ambiguous(f"member {sender_id!r} is in several communities: name one")
+    return found[0]
+
+
+def member_tags(session: Session, sender_id: str, community: str | None = None) -> MemberTagsPublic:
+    found = member(session, sender_id, community)
+    return MemberTagsPublic(
+        member=found.sender_id, community=session.get(Community, found.community_id).name,
+        display_name=found.display_name, messages=store.member_message_count(session, found),
+        first_seen=store.utc(found.first_seen), last_seen=store.utc(found.last_seen),
+        tags=[MemberTagPublic(tag=t.tag, kind=t.kind, theme_id=t.theme_id, score=t.score, evidence=t.evidence)
+              for t in store.member_tags(session, found)])

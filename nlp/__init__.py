@@ -1,0 +1,1 @@
+"""Pure text algorithms over plain data: no Prefect, FastAPI or SQL imports here."""

@@ -1,0 +1,90 @@
+"""Normalise chat text and flag what carries no demand (system notices, stickers, ads, echoes)."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+URL = re.compile(r"(?:https?://|www\.)[^\s\u3000-\u303f\uff00-\uffef]+|\b[a-z0-9-]+\.(?:cn|com|net)/\S*", re.I)
+MENTION = re.compile(r"@[^\s@，,。:：]{1,20}[\s\u2005]?")
+EMOTION_CODE = re.compile(r"\[[\u4e00-\u9fffA-Za-z]{1,6}\]")
+EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
+MEANINGFUL = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+
+SYSTEM_PATTERNS = re.compile(
+    r"邀请.{0,30}加入了?群聊|加入了群聊|撤回了一条消息|修改群名为|移出了群聊|退出了群聊"
+    r"|现在可以开始聊天了|拍了拍|成为新群主|发起了群收款|群公告|^\s*\[系统消息\]"
+)
+STICKER_ONLY = re.compile(r"^\s*(?:\[(?:动画表情|图片|表情|视频|语音|文件|链接|位置)\]\s*)+$")
+ECHO = re.compile(
+    r"^\s*(?:\+\s*1|＋1|1{1,3}|同求\S{0,2}|同问|求\+?1?|顶+|我也(?:是|要|想要|想知道|一样|同求)\S{0,4}|一样|插眼|蹲+|蹲一个|mark)\s*[!！。~～]*\s*$",
+    re.I,
+)
+PROMO = re.compile(r"加微信|加v|加我v|vx|领券|优惠券|刷单|兼职|日结|返利|代理|招募|扫码|私聊我|点击链接|低价出|免费领|薇信|威信", re.I)
+
+PHONE = re.compile(r"(?<!\d)1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")
+ID_CARD = re.compile(r"(?<![0-9Xx])\d{17}[\dXx](?![0-9Xx])")
+BANK_CARD = re.compile(r"(?<!\d)(?:\d{4}[ -]?){3,4}\d{1,4}(?!\d)")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+
+
+@dataclass(frozen=True)
+class CleanText:
+    """What the later stages read: ``text`` is normalised, the rest kept as features."""
+
+    text: str
+    emotions: tuple[str, ...] = ()
+    urls: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()
+    flags: frozenset[str] = frozenset()
+
+    @property
+    def is_content(self) -> bool:
+        """True when the message may voice a demand (no flag at all)."""
+        return not self.flags
+
+
+def redact(text: str) -> str:
+    """Mask personal data: e-mail addresses, ID-card, bank-card and phone numbers."""
+    text = EMAIL.sub("[邮箱]", text)
+    text = ID_CARD.sub("[证件号]", text)
+    text = PHONE.sub("[手机号]", text)
+    return BANK_CARD.sub("[卡号]", text)
+
+
+def clean(text: str) -> CleanText:
+    raw = unicodedata.normalize("NFKC", text or "").replace("\u2005", " ").strip()
+    flags: set[str] = set()
+    if SYSTEM_PATTERNS.search(raw):
+        flags.add("system")
+    if STICKER_ONLY.match(raw):
+        flags.add("sticker")
+    urls = tuple(URL.findall(raw))
+    if PROMO.search(raw) and (urls or re.search(r"\d{5,}|v[x信]?[:：]?\w{5,}", raw, re.I) or len(raw) > 20):
+        flags.add("ad")
+    mentions = tuple(m.strip()[1:] for m in MENTION.findall(raw))
+    body = MENTION.sub(" ", URL.sub(" ", raw))
+    emotions = tuple(EMOTION_CODE.findall(body) + EMOJI.findall(body))
+    body = EMOJI.sub(" ", EMOTION_CODE.sub(" ", body))
+    body = re.sub(r"\s+", " ", body).strip()
+    if ECHO.match(body):
+        flags.add("echo")
+    elif len(MEANINGFUL.findall(body)) < 4:
+        flags.add("short")
+    return CleanText(body, emotions, urls, mentions, frozenset(flags))
+
+
+def flag_repeated_promotions(cleaned: Sequence[CleanText], senders: Sequence[str], min_length: int = 15) -> list[CleanText]:
+    """Mark as ads the long texts that several members post word for word (copy-paste promotion)."""
+    posters: dict[str, set[str]] = defaultdict(set)
+    for item, sender in zip(cleaned, senders):
+        if len(item.text) >= min_length:
+            posters[item.text].add(sender)
+    return [
+        CleanText(c.text, c.emotions, c.urls, c.mentions, c.flags | {"ad"})
+        if len(c.text) >= min_length and len(posters[c.text]) >= 2 and (c.urls or PROMO.search(c.text))
+        else c
+        for c in cleaned
+    ]

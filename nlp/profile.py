@@ -1,0 +1,39 @@
+"""Member interest tags: the demand themes each member voices and the theme words they use."""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from nlp.records import ChatMessage, MemberTag, Theme
+
+
+def saturating(n: int, half: float = 1.0) -> float:
+    """0 for no evidence, 0.5 at ``half`` messages, approaching 1 with more."""
+    return round(1 - 0.5 ** (n / half), 4)
+
+
+def tag_members(messages: Sequence[ChatMessage], token_lists: Sequence[Sequence[str]], themes: Sequence[Theme],
+                max_keywords: int = 8, max_evidence: int = 10) -> list[MemberTag]:
+    """Tags per member with a score in (0, 1) and the message ids that justify them.
+
+    Theme tags: one per theme the member voiced, scored by how many of their messages
+    are in it. Keyword tags: theme keywords the member used in two or more messages.
+    """
+    tags: list[MemberTag] = []
+    for index, theme in enumerate(themes):
+        voiced: dict[str, list[int]] = defaultdict(list)
+        for member, message_id in zip(theme.member_ids, theme.message_ids):
+            voiced[member].append(message_id)
+        for member, ids in voiced.items():
+            tags.append(MemberTag(member, theme.label, "theme", saturating(len(ids)), ids[:max_evidence], index))
+
+    vocabulary = {w for theme in themes for w in theme.keywords}
+    used: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for message, tokens in zip(messages, token_lists):
+        for word in vocabulary.intersection(tokens):
+            used[message.member][word].append(message.id)
+    for member, words in used.items():
+        frequent = sorted(((w, ids) for w, ids in words.items() if len(ids) >= 2), key=lambda x: (-len(x[1]), x[0]))
+        for word, ids in frequent[:max_keywords]:
+            tags.append(MemberTag(member, word, "keyword", saturating(len(ids), half=2), ids[:max_evidence]))
+    return tags

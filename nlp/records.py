@@ -1,0 +1,46 @@
+"""The data contract between nlp stages: plain frozen dataclasses, no ORM objects."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """One stored chat message as the nightly flow sees it."""
+
+    id: int
+    member: str  # the sender's stable id in the export
+    group: str
+    sent_at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A latent demand theme: the messages (by index into the run's corpus) that voice it."""
+
+    label: str
+    keywords: list[str]
+    message_ids: list[int]
+    member_ids: list[str]
+    quotes: list[int]  # message ids of representative messages
+    sentiment: float
+    first_seen: datetime
+    last_seen: datetime
+    trend: list[tuple[str, int]] = field(default_factory=list)  # (ISO day, messages)
+    scores: list[float] = field(default_factory=list)  # membership strength per message
+
+    @property
+    def voices(self) -> int:
+        return len(set(self.member_ids))
+
+
+@dataclass(frozen=True)
+class MemberTag:
+    member: str
+    tag: str
+    kind: str  # "theme" (a demand theme the member voices) or "keyword"
+    score: float
+    evidence: list[int]  # message ids
+    theme_index: int | None = None

@@ -1,0 +1,64 @@
+"""Shared fixtures: a real store on SQLite and on the PostgreSQL server, the sample data."""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "data" / "sample"
+POSTGRES_ADMIN_URL = os.environ.get("QUNSHENG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_data_dir(tmp_path_factory):
+    """Runtime output (Prefect home, default SQLite file) goes to a temporary folder."""
+    data_dir = tmp_path_factory.mktemp("qunsheng-data")
+    os.environ["QUNSHENG_DATA_DIR"] = str(data_dir)
+    os.environ.setdefault("PREFECT_HOME", str(data_dir / "prefect"))
+    os.environ["QUNSHENG_EMBEDDER"] = "lsa"
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    return data_dir
+
+
+def postgres_database():
+    """Create a fresh PostgreSQL database on the local server; returns (url, drop)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"qunsheng_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        from models.db import _stores
+
+        for url in [u for u in _stores if name in u]:
+            _stores.pop(url).kw["bind"].dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path, monkeypatch):
+    """A migrated-on-first-use, empty store of each kind, set as QUNSHENG_DATABASE_URL."""
+    if request.param == "sqlite":
+        url, drop = f"sqlite:///{tmp_path / 'store.db'}", lambda: None
+    else:
+        url, drop = postgres_database()
+    monkeypatch.setenv("QUNSHENG_DATABASE_URL", url)
+    yield url
+    drop()
+
+
+@pytest.fixture
+def sessions(database_url):
+    from models.db import open_store
+
+    return open_store(database_url)

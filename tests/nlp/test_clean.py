@@ -1,0 +1,55 @@
+import pytest
+
+from nlp.clean import CleanText, clean, flag_repeated_promotions, redact
+
+
+@pytest.mark.parametrize("text", ["+1", "同求！", "我也想要", "顶顶顶", "蹲一个"])
+def test_echoes_are_flagged(text):
+    assert "echo" in clean(text).flags
+
+
+@pytest.mark.parametrize("text", ['"小鹿"邀请"阿May"加入了群聊', '"王姐"撤回了一条消息', "你已添加了小美，现在可以开始聊天了"])
+def test_system_notices_are_flagged(text):
+    assert "system" in clean(text).flags
+
+
+def test_sticker_only_message_is_flagged():
+    assert {"sticker", "short"} <= clean("[动画表情]").flags
+    assert "sticker" not in clean("[图片] 这个颜色好看吗，想买").flags
+
+
+def test_promotion_with_link_is_an_ad():
+    result = clean("加微信 abc12345 领券啦，全场五折 https://t.cn/A6xYz")
+    assert "ad" in result.flags
+    assert result.urls == ("https://t.cn/A6xYz",)
+    assert "http" not in result.text
+
+
+def test_mentions_and_emotion_codes_become_features():
+    result = clean("@王姐 请问低因的豆子什么时候到货[捂脸]😂")
+    assert result.text == "请问低因的豆子什么时候到货"
+    assert result.mentions == ("王姐",)
+    assert result.emotions == ("[捂脸]", "😂")
+    assert result.is_content
+
+
+def test_full_width_is_normalised_and_short_text_flagged():
+    assert clean("ＳＰＦ５０的防晒霜好用吗").text == "SPF50的防晒霜好用吗"
+    assert "short" in clean("哈哈").flags
+
+
+def test_redact_masks_personal_data():
+    text = redact("电话13812345678或138-1234-5678，邮箱a.b@qq.com，身份证110101199003071234")
+    assert "13812345678" not in text and "1234-5678" not in text
+    assert "a.b@qq.com" not in text and "110101199003071234" not in text
+    assert text.count("[手机号]") == 2 and "[邮箱]" in text and "[证件号]" in text
+    assert redact("我家宝宝18个月了") == "我家宝宝18个月了"
+
+
+def test_copy_pasted_promotion_across_members_becomes_an_ad():
+    promo = "家人们限时特惠，私聊我领取大额优惠券，名额有限先到先得"
+    cleaned = [clean(promo), clean(promo), clean("想要低因咖啡豆，晚上喝了睡不着")]
+    flagged = flag_repeated_promotions(cleaned, ["a", "b", "c"])
+    assert ["ad" in c.flags for c in flagged] == [True, True, False]
+    assert flag_repeated_promotions([clean(promo)], ["a"])[0].flags == clean(promo).flags
+    assert isinstance(flagged[0], CleanText)

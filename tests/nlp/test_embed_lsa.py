@@ -1,0 +1,44 @@
+import numpy as np
+import pytest
+
+from nlp.embed import LsaEmbedder, load_embedder
+
+COFFEE = ["低因咖啡豆有吗，晚上喝了睡不着", "想要低因的拿铁", "低因咖啡什么时候上新", "咖啡因太多睡不着，求低因"]
+MAKEUP = ["早上化妆来不及，粉底液要快", "美妆蛋总弄不均匀", "想要伪素颜的粉底液", "熬夜党求服帖的粉底"]
+
+
+def test_vectors_are_unit_length_and_deterministic():
+    texts = COFFEE + MAKEUP
+    first = LsaEmbedder(dim=4).fit_embed(texts)
+    again = LsaEmbedder(dim=4).fit_embed(texts)
+    assert first.shape == (8, 4) and first.dtype == np.float32
+    assert np.allclose(np.linalg.norm(first, axis=1), 1, atol=1e-5)
+    assert np.array_equal(first, again)
+
+
+def test_same_topic_is_closer_than_other_topic():
+    vectors = LsaEmbedder(dim=4).fit_embed(COFFEE + MAKEUP)
+    similarity = vectors @ vectors.T
+    within = (similarity[:4, :4].sum() - 4) / 12
+    across = similarity[:4, 4:].mean()
+    assert within > across + 0.3
+
+
+def test_embed_before_fit_fails_and_empty_input_works():
+    with pytest.raises(RuntimeError):
+        LsaEmbedder().embed(["x"])
+    assert LsaEmbedder(dim=3).fit(COFFEE).embed([]).shape == (0, 3)
+
+
+def test_auto_without_a_model_is_lsa_and_unknown_kind_fails():
+    embedder, warning = load_embedder("lsa")
+    assert isinstance(embedder, LsaEmbedder) and warning is None
+    with pytest.raises(ValueError):
+        load_embedder("word2vec")
+
+
+def test_auto_falls_back_to_lsa_with_a_warning(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    embedder, warning = load_embedder("auto", str(tmp_path / "no-such-model"))
+    assert isinstance(embedder, LsaEmbedder)
+    assert "no-such-model" in warning and "LSA" in warning
