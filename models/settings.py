@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,7 +22,7 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the store; default sqlite:///<data_dir>/qunsheng.db. "
         "PostgreSQL: postgresql+psycopg://user@host:5432/db",
     )
-    embedder: str = Field(
+    embedder: Literal["auto", "lsa", "st"] = Field(
         "auto",
         description="auto (the configured model when it loads, else the offline LSA "
         "embedder with a warning), lsa, or st (the model, failing when it cannot load).",

@@ -1,0 +1,75 @@
+"""Store functions on SQLite and PostgreSQL: migrations, ingest, theme identity across runs, tags."""
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import inspect, select
+
+from flows.sources import MessageRecord
+from models import store, views
+from models.tables import Theme
+from nlp.records import MemberTag
+from nlp.records import Theme as FoundTheme
+
+T0 = datetime(2026, 10, 1, tzinfo=UTC)
+
+
+def records():
+    texts = [("u1", "低因咖啡豆有吗"), ("u2", "想要低因拿铁"), ("u1", "美妆蛋总弄不均匀"), ("u3", "粉底液推荐")]
+    return [MessageRecord("g", member, member.upper(), T0 + timedelta(hours=i), text, f"k{i}")
+            for i, (member, text) in enumerate(texts)]
+
+
+def found(keywords, ids, members):
+    return FoundTheme(label=keywords[0], keywords=keywords, message_ids=ids, member_ids=members, quotes=ids[:1],
+                      sentiment=0.1, first_seen=T0, last_seen=T0, trend=[("2026-10-01", len(ids))],
+                      scores=[1.0] * len(ids))
+
+
+def test_migrations_create_every_table(sessions):
+    with sessions() as session:
+        names = set(inspect(session.get_bind()).get_table_names())
+    assert {"communities", "groups", "members", "messages", "quarantine", "runs", "themes", "theme_messages",
+            "member_tags", "alembic_version"} <= names
+
+
+def test_theme_keeps_its_id_across_runs_and_stale_ones_go_inactive(sessions):
+    with sessions.begin() as session:
+        ingester = store.Ingester(session, "c")
+        ingester.add(records())
+        community = store.community_by_name(session, "c")
+        ids = [m.id for m in store.messages_of(session, community)]
+        run1 = store.start_run(session, community, {})
+        first = store.save_themes(session, run1, [found(["低因", "咖啡", "拿铁"], ids[:2], ["u1", "u2"]),
+                                                  found(["粉底", "美妆蛋"], ids[2:], ["u1", "u3"])])
+        tagged = store.save_member_tags(session, run1, [MemberTag("u1", "低因", "theme", 0.5, ids[:1], 0)], first)
+        store.finish_run(session, run1, "lsa", {"themes": 2}, [])
+        assert tagged == 1
+    with sessions.begin() as session:
+        community = store.community_by_name(session, "c")
+        run2 = store.start_run(session, community, {})
+        second = store.save_themes(session, run2, [found(["低因", "咖啡", "睡眠"], ids[:2], ["u1", "u2"]),
+                                                   found(["宝宝", "湿疹"], ids[3:], ["u3"])])
+        store.save_member_tags(session, run2, [MemberTag("u3", "宝宝", "theme", 0.5, ids[3:], 1)], second)
+        store.finish_run(session, run2, "lsa", {"themes": 2}, [])
+    assert second[0] == first[0] and second[1] not in first
+    with sessions() as session:
+        active = {t.id for t in session.scalars(select(Theme).where(Theme.active))}
+        assert active == set(second)
+        detail = views.theme_detail(session, second[0], limit=1)
+        assert detail.total_messages == 2 and len(detail.messages_page) == 1 and detail.keywords[-1] == "睡眠"
+        listed = views.themes(session, "c")
+        assert [t.voices for t in listed] == [2, 1]
+        assert views.member_tags(session, "u1").tags == []  # run 2 replaced the tags
+        assert views.member_tags(session, "u3").tags[0].theme_id == second[1]
+        assert views.communities(session)[0].latest_run.id == run2.id
+
+
+def test_member_first_and_last_seen_follow_out_of_order_records(sessions):
+    late, early = records()[1], records()[0]
+    with sessions.begin() as session:
+        ingester = store.Ingester(session, "c")
+        ingester.add([MessageRecord("g", "u1", "新名字", late.sent_at, "x", "a"),
+                      MessageRecord("g", "u1", "旧名字", early.sent_at, "y", "b")])
+    with sessions() as session:
+        member = views.member(session, "u1")
+        assert store.utc(member.first_seen) == early.sent_at and store.utc(member.last_seen) == late.sent_at
+        assert member.display_name == "新名字"

@@ -1,0 +1,111 @@
+"""The user's path on the shipped sample: CLI ingest and run, then the HTTP API, on both stores."""
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from api.main import create_app
+from flows.cli import app
+from models.tables import Member, Message
+from tests.conftest import SAMPLE
+
+PLANTED = json.loads((SAMPLE / "planted.json").read_text(encoding="utf-8"))
+MEMBERS = json.loads((SAMPLE / "members.json").read_text(encoding="utf-8"))
+
+
+def match_planted(themes):
+    """Planted theme id -> the discovered theme sharing the most of its keywords (>= 2), one-to-one."""
+    pairs = sorted(((len(set(p["keywords"]) & set(t["keywords"])), p["id"], t["id"])
+                    for p in PLANTED for t in themes), reverse=True)
+    found, used = {}, set()
+    for overlap, planted, theme in pairs:
+        if overlap >= 2 and planted not in found and theme not in used:
+            found[planted] = theme
+            used.add(theme)
+    return found
+
+
+@pytest.fixture
+def sample_run(database_url):
+    runner = CliRunner()
+    ingested = runner.invoke(app, ["ingest", str(SAMPLE), "--community", "sample", "--json"])
+    assert ingested.exit_code == 0, ingested.output
+    counts = json.loads(ingested.stdout)
+    assert counts["new"] >= 3000 and counts["quarantined"] == 0
+    ran = runner.invoke(app, ["run", "--community", "sample", "--json"])
+    assert ran.exit_code == 0, ran.output
+    return json.loads(ran.stdout)
+
+
+def test_sample_community_end_to_end(sample_run, sessions):
+    assert sample_run["messages"] >= 3000 and sample_run["themes"] >= len(PLANTED)
+    assert sample_run["embedder"].startswith("lsa")
+    client = TestClient(create_app())
+    themes = client.get("/v1/themes", params={"community": "sample", "limit": 500}).json()["data"]
+    voices = [t["voices"] for t in themes]
+    assert voices == sorted(voices, reverse=True)
+
+    found = match_planted(themes)
+    missed = sorted({p["id"] for p in PLANTED} - set(found))
+    assert len(found) >= 0.8 * len(PLANTED), f"missed planted themes: {missed}"
+
+    detail = client.get(f"/v1/themes/{themes[0]['id']}", params={"limit": 5}).json()
+    assert len(detail["quotes"]) == 3 and len(detail["messages_page"]) == 5
+    assert detail["total_messages"] == themes[0]["messages"]
+
+    theme_of = {t["id"]: t for t in themes}
+    checked = 0
+    for member in MEMBERS:
+        if member["activity"] not in ("very_active", "active") or not member["interests"]:
+            continue
+        response = client.get(f"/v1/members/{member['sender_id']}/tags")
+        assert response.status_code == 200
+        theme_tags = [t for t in response.json()["tags"] if t["kind"] == "theme"]
+        assert theme_tags, member
+        top = max(theme_tags, key=lambda t: t["score"])
+        planted_words = {w for p in PLANTED if p["id"] in member["interests"] for w in p["keywords"]}
+        assert planted_words & set(theme_of[top["theme_id"]]["keywords"]), (member, top)
+        with sessions() as session:
+            authors = set(session.scalars(select(Member.sender_id).join(Message, Message.member_id == Member.id)
+                                          .where(Message.id.in_(top["evidence"]))))
+        assert authors == {member["sender_id"]}
+        checked += 1
+    assert checked >= 10
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_serve_answers_over_real_http(sample_run, database_url):
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "flows.cli", "serve", "--port", str(port)],
+                              env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        themes = httpx.get(f"{base}/v1/themes").json()["data"]
+        assert len(themes) >= len(PLANTED)
+        page = httpx.get(f"{base}/").text
+        assert themes[0]["label"] in page and "sample" in page
+    finally:
+        server.terminate()
+        server.wait(10)
+    assert f"http://127.0.0.1:{port}/" in server.stdout.read().decode()
