@@ -62,3 +62,11 @@ def sessions(database_url):
     from models.db import open_store
 
     return open_store(database_url)
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory):
+    """A real, tiny sentence-transformers model saved to disk (built in about a second)."""
+    from tests.tiny_model import build_tiny_sentence_transformer
+
+    return build_tiny_sentence_transformer(tmp_path_factory.mktemp("models") / "tiny-zh")

@@ -12,6 +12,24 @@ from .base import Embedder, EmbedderUnavailable, normalise_rows
 _TRUTHY = {"1", "true", "yes", "on"}
 
 
+def hub_reachable(timeout: float = 2.0) -> bool:
+    """Whether the model hub answers at all; without it, only the local cache is tried.
+
+    Spares minutes of download retries on machines with no network.
+    """
+    import socket
+    from urllib.parse import urlsplit
+
+    from huggingface_hub import constants
+
+    endpoint = urlsplit(constants.ENDPOINT)
+    try:
+        socket.create_connection((endpoint.hostname, endpoint.port or 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
 class SentenceTransformerEmbedder(Embedder):
     def __init__(
         self, model: str, *, device: str | None = None, batch_size: int = 64, show_progress: bool = False
@@ -28,7 +46,7 @@ class SentenceTransformerEmbedder(Embedder):
                 raise FileNotFoundError(f"no model directory at {model}")
             else:
                 source = model
-                offline = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in _TRUTHY
+                offline = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in _TRUTHY or not hub_reachable()
             from sentence_transformers import SentenceTransformer
 
             self._model = SentenceTransformer(source, device=device, local_files_only=offline)

@@ -8,7 +8,7 @@ import pytest
 
 from nlp.embed.base import Embedder, EmbedderUnavailable
 from nlp.embed.sentence_transformers import SentenceTransformerEmbedder
-from tests.tiny_model import HIDDEN, build_tiny_sentence_transformer
+from tests.tiny_model import HIDDEN
 
 TEXTS = [
     "请问这个课程什么时候开课？",
@@ -26,13 +26,8 @@ def _offline(monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def tiny_model_path(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("HF_HUB_OFFLINE", "1")
-    try:
-        yield build_tiny_sentence_transformer(tmp_path_factory.mktemp("st") / "tiny-zh")
-    finally:
-        mp.undo()
+def tiny_model_path(tiny_model):
+    return tiny_model
 
 
 @pytest.fixture(scope="module")

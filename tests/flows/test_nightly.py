@@ -1,0 +1,83 @@
+"""The nightly flow through `qunsheng run`: the real Prefect engine on a small generated corpus."""
+import csv
+import json
+import random
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+
+THEMES = {
+    "decaf": (["低因咖啡", "低因的豆子", "低因拿铁", "无咖啡因的"], ["晚上喝了睡不着", "怕失眠", "下午想喝又怕心慌", "孕期能喝吗"]),
+    "foundation": (["粉底液", "伪素颜粉底", "底妆", "气垫粉底"], ["早上化妆来不及", "美妆蛋总弄不均匀", "加班熬夜脸色差", "赶时间上妆"]),
+    "eczema": (["宝宝湿疹", "湿疹膏", "红屁屁", "宝宝皮肤过敏"], ["反反复复好不了", "晚上抓得睡不好", "医生开的药不敢多用", "换季就严重"]),
+}
+CHAT = ["早上好", "今天好冷啊大家注意保暖", "哈哈哈笑死我了", "周末有人去爬山吗", "晚安各位", "[动画表情]", "+1"]
+
+
+def corpus(rng: random.Random):
+    rows = []
+    for n in range(240):
+        day, hour = rng.randint(1, 28), rng.randint(8, 22)
+        if n % 4 == 3:
+            text, member = rng.choice(CHAT), f"chat{rng.randint(1, 10)}"
+        else:
+            theme = list(THEMES)[n % 3]
+            subjects, contexts = THEMES[theme]
+            text = f"{rng.choice(contexts)}，{rng.choice(['有没有', '求推荐', '想要', '哪款'])}{rng.choice(subjects)}{rng.choice(['', '啊', '呀', '？'])}"
+            member = f"{theme}{rng.randint(1, 12)}"
+        rows.append(["群", member, member, f"2026-10-{day:02d} {hour:02d}:00:00", text, f"m{n}"])
+    return rows
+
+
+@pytest.fixture
+def small_community(tmp_path, database_url):
+    export = tmp_path / "small.csv"
+    with open(export, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["group", "sender_id", "sender_name", "time", "text", "message_id"],
+                                      *corpus(random.Random(42))])
+    assert CliRunner().invoke(app, ["ingest", str(export), "--community", "small"]).exit_code == 0
+    return "small"
+
+
+def run(*args):
+    result = CliRunner().invoke(app, ["run", *args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def themes_json(community):
+    return json.loads(CliRunner().invoke(app, ["themes", "--community", community, "--json"]).stdout)
+
+
+def test_run_finds_themes_records_the_run_and_keeps_ids(small_community):
+    first = run("--community", small_community, "--min-cluster-size", "10")
+    assert first["themes"] >= 3 and first["messages"] == 240 and first["members_tagged"] >= 30
+    assert first["embedder"].startswith("lsa") and first["warnings"] == []
+    found = themes_json(small_community)
+    tops = [set(t["keywords"][:5]) for t in found]
+    for subject in ("低因", "粉底液", "湿疹"):
+        assert any(subject in top for top in tops), (subject, tops)
+    again = run("--community", small_community, "--min-cluster-size", "10")
+    assert again["run"] == first["run"] + 1
+    assert [t["id"] for t in themes_json(small_community)] == [t["id"] for t in found]
+
+
+def test_run_with_a_sentence_transformers_model(small_community, tiny_model):
+    record = run("--community", small_community, "--embedder", "st", "--model", str(tiny_model),
+                 "--min-cluster-size", "10")
+    assert record["embedder"] == f"st:{tiny_model}" and record["warnings"] == []
+
+
+def test_auto_falls_back_and_records_the_warning(small_community, tmp_path):
+    record = run("--community", small_community, "--embedder", "auto", "--model", str(tmp_path / "missing"))
+    assert record["embedder"].startswith("lsa") and "missing" in record["warnings"][0]
+
+
+def test_bad_runs_fail_in_one_line(small_community, tmp_path):
+    for args in (["--community", "nobody"], ["--community", small_community, "--embedder", "word2vec"],
+                 ["--community", small_community, "--embedder", "st", "--model", str(tmp_path / "missing")]):
+        result = CliRunner().invoke(app, ["run", *args])
+        assert result.exit_code == 1, result.output
+        assert result.output.startswith("error:") and "Traceback" not in result.output
