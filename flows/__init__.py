@@ -8,3 +8,4 @@ from models.settings import get_settings
 os.environ.setdefault("PREFECT_HOME", str(get_settings().data_dir / "prefect"))
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+os.makedirs(os.environ["PREFECT_HOME"], exist_ok=True)

@@ -92,6 +92,7 @@ def run(
     model: Annotated[str | None, typer.Option(help="sentence-transformers model name or path.")] = None,
     min_cluster_size: Annotated[int | None, typer.Option(help="Smallest theme (default: scaled to the corpus).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run record as JSON.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Show Prefect's flow and task logs.")] = False,
 ) -> None:
     """Run the nightly flow once, now: themes and member tags for one community."""
     from flows.nightly import nightly, quiet_prefect_logs
@@ -99,7 +100,8 @@ def run(
 
     if embedder is not None and embedder not in KINDS:
         fail(f"unknown embedder {embedder!r}; choose one of {', '.join(KINDS)}")
-    quiet_prefect_logs()
+    if not verbose:
+        quiet_prefect_logs()
     sessions()  # migrate before the flow starts
     result = nightly(community=community, embedder=embedder, model=model, min_cluster_size=min_cluster_size,
                      show_progress=not as_json and sys.stderr.isatty())

@@ -144,3 +144,12 @@ def _find_themes(url, run_id, community, embedder, model, min_cluster_size, reas
 def record_failure(url: str, run_id: int, reason: str) -> None:
     with open_store(url).begin() as session:
         mark_failed(session, run_id, reason[:500])
+
+
+def quiet_prefect_logs() -> None:
+    """Keep Prefect's per-run log lines, failures included, off the console: the CLI reports
+    the outcome itself and the run record keeps the reason of a failure."""
+    import logging
+
+    for name in ("prefect", "prefect.flow_runs", "prefect.task_runs", "prefect.server", "uvicorn", "httpx"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -12,15 +14,19 @@ SAMPLE = REPO / "data" / "sample"
 POSTGRES_ADMIN_URL = os.environ.get("QUNSHENG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
+# Runtime output (Prefect's home, the default SQLite file) goes to a temporary folder; set
+# here, at import, because importing flows/ reads it. Tests never reach a model hub.
+DATA_DIR = Path(tempfile.mkdtemp(prefix="qunsheng-test-"))
+os.environ["QUNSHENG_DATA_DIR"] = str(DATA_DIR)
+os.environ["PREFECT_HOME"] = str(DATA_DIR / "prefect")
+os.environ["QUNSHENG_EMBEDDER"] = "lsa"
+os.environ["HF_HUB_OFFLINE"] = "1"
+
+
 @pytest.fixture(scope="session", autouse=True)
-def isolated_data_dir(tmp_path_factory):
-    """Runtime output (Prefect home, default SQLite file) goes to a temporary folder."""
-    data_dir = tmp_path_factory.mktemp("qunsheng-data")
-    os.environ["QUNSHENG_DATA_DIR"] = str(data_dir)
-    os.environ.setdefault("PREFECT_HOME", str(data_dir / "prefect"))
-    os.environ["QUNSHENG_EMBEDDER"] = "lsa"
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    return data_dir
+def remove_data_dir():
+    yield
+    shutil.rmtree(DATA_DIR, ignore_errors=True)
 
 
 def postgres_database():

@@ -43,6 +43,7 @@ _FILES = {
     "concession": "concession.txt",
     "neutral": "neutral.txt",
     "emoji": "emoji.txt",
+    "no_flip": "no_flip.txt",
 }
 
 # Rule constants (not word lists).
@@ -50,7 +51,8 @@ _SQUASH = 1.5                    # score = tanh(total / _SQUASH)
 _FLIP_NEG_OF_NEG = 0.7           # 不难吃 / 不贵: a negated negative is a weaker positive
 _NEG_THEN_DEGREE = 0.6           # 不是很好: negation before a degree adverb softens the flip
 _DOUBLE_NEG = 0.8                # 不是不好: double negation keeps the sign, a bit weaker
-_NEG_WINDOW = 3                  # tokens a negation may reach across (degree words not counted)
+_NO_FLIP = 0.5                   # 不给退款: a negated event word (no_flip.txt) stays negative, weaker
+_NEG_WINDOW = 2                  # tokens a negation may reach across (degree words not counted)
 _QUESTION_POS = 0.3              # question damping for positive cues
 _QUESTION_NEG = 0.8              # ... and for negative cues
 _MULTI_QUESTION = -0.3           # "？？？" reads as annoyance
@@ -65,13 +67,14 @@ _PARTICLES = {"了", "啊", "呀", "的", "哦", "哈", "滴", "呢", "啦", "�
 _QUESTION_FINALS = {"吗", "么"}
 # Ambiguous words that count as sentiment only when used predicatively (clause-final,
 # before a particle, or after a degree adverb / negation): 好 in 好想你, 快 in 快过年了.
-_GATED = {"好", "快", "强", "美", "香", "爱", "鲜", "甜", "值", "乐"}
+_GATED = {"好", "快", "强", "美", "香", "爱", "鲜", "甜", "值", "乐", "一般"}
 # Turn words below this weight act only at the start of a clause (就是有点慢, 结果...).
 _POSITIONAL_TURN_BELOW = 1.3
 
 _BREAK = None  # clause-break marker in a token stream
 
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+_LATIN_RE = re.compile(r"[a-z0-9]+")
 _WORDISH_RE = re.compile(r"[\w\u4e00-\u9fff]")
 _DROP_CHARS = dict.fromkeys([0xFE0E, 0xFE0F, 0x200D, 0x20E3] + list(range(0x1F3FB, 0x1F400)))
 _REPEAT_RULES = [
@@ -173,6 +176,7 @@ class LexiconSentiment(SentimentScorer):
             self._suffix = weights(lists["degree_suffix"], 1.5)
             self._contrast = weights(lists["contrast"], 1.5)
             self._concession = weights(lists["concession"], 0.5)
+            self._no_flip = set(lists["no_flip"])
             self._emoji = {w: v for w, v in weights(lists["emoji"], 0.0).items() if v}
             self._prefixes = sorted(set(self._negation) | set(self._degree), key=len, reverse=True)
             self._suffix_max = max((len(s) for s in self._suffix), default=0)
@@ -239,7 +243,15 @@ class LexiconSentiment(SentimentScorer):
         return None
 
     def _cut(self, chunk: str, out: list) -> None:
-        for tok in self._tokenizer.lcut(chunk, HMM=False):
+        toks = self._tokenizer.lcut(chunk, HMM=False)
+        # jieba splits a latin run at dictionary prefixes (goodbye -> good + bye): glue it back.
+        merged: list[str] = []
+        for tok in toks:
+            if merged and _LATIN_RE.fullmatch(tok) and _LATIN_RE.fullmatch(merged[-1]):
+                merged[-1] += tok
+            else:
+                merged.append(tok)
+        for tok in merged:
             if not _WORDISH_RE.search(tok):
                 out.append(_BREAK)
                 continue
@@ -363,10 +375,19 @@ class LexiconSentiment(SentimentScorer):
                     i += 1
                     continue
                 val = self._sentiment.get(w)
+                nxt = toks[i + 1] if i + 1 < n else None
+                # --- A-not-A question (好不好吃, 满不满意) carries no polarity ----------
+                if (val or w in self._degree) and isinstance(nxt, str) and nxt[:1] in ("不", "没"):
+                    if len(nxt) == 1 and i + 2 < n and isinstance(toks[i + 2], str) \
+                            and toks[i + 2][:1] == w[:1]:
+                        i += 3
+                        continue
+                    if len(nxt) > 1 and nxt[1] == w[0]:
+                        i += 2
+                        continue
                 # --- degree adverb -----------------------------------------------
                 dm = self._degree.get(w)
                 if dm is not None:
-                    nxt = toks[i + 1] if i + 1 < n else None
                     if not val or self._is_sentiment_at(toks, i + 1) or (
                             isinstance(nxt, str) and (nxt in self._negation or nxt in self._degree)):
                         deg = min(deg * dm, 4.0)
@@ -375,12 +396,6 @@ class LexiconSentiment(SentimentScorer):
                         continue
                 # --- sentiment word ----------------------------------------------
                 if val:
-                    nxt = toks[i + 1] if i + 1 < n else None
-                    # A-not-A question (好不好吃, 满不满意) carries no polarity.
-                    if nxt in ("不", "没") and i + 2 < n and isinstance(toks[i + 2], str) \
-                            and toks[i + 2][:1] == w[:1]:
-                        i += 3
-                        continue
                     if w in _GATED and deg == 1.0 and neg_n == 0 and not (
                             nxt is None or nxt is _BREAK or isinstance(nxt, float) or nxt in _PARTICLES):
                         neg_gap += 1
@@ -394,7 +409,9 @@ class LexiconSentiment(SentimentScorer):
                             if m is not None:
                                 post, used = m, span
                                 break
-                    if neg_n % 2 == 1:
+                    if neg_n % 2 == 1 and w in self._no_flip and val < 0:
+                        c = val * _NO_FLIP
+                    elif neg_n % 2 == 1:
                         flip = 1.0 if val > 0 else _FLIP_NEG_OF_NEG
                         if deg_first:            # 很不好: degree scales the negated word
                             c = -val * deg * neg_s * flip
@@ -440,7 +457,9 @@ class LexiconSentiment(SentimentScorer):
         self._load()
         out = []
         for text in texts:
-            raw = self._raw_score(text or "")
+            if not isinstance(text, str):  # tolerate None / NaN from data frames
+                text = "" if text is None or text != text else str(text)
+            raw = self._raw_score(text)
             out.append(math.tanh(raw / _SQUASH) if raw else 0.0)
         return out
 
