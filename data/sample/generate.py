@@ -15,7 +15,8 @@ Outputs (see README.md, which is generated too):
     <slug>.csv     one chat export per group: group,sender_id,sender_name,time,text,message_id
     planted.json   ground-truth demand themes
     members.json   ground-truth member interests / activity
-    labels.csv     per-message ground truth: message_id,kind,theme
+    labels.json    per-message ground truth: message_id -> [kind, theme]
+                   (JSON, not CSV, so that ingesting this folder only sees chat exports)
 
 Standard library only.  Deterministic: every random draw comes from ONE
 random.Random(seed) in a fixed order; no set iteration, no wall clock.
@@ -114,7 +115,7 @@ THEMES = [
         core=[
             "想要低因的咖啡，晚上喝了睡不着",
             "店里有没有低因的豆子？",
-            "能不能出个低因版本的拿铁？",
+            "能不能出个低因的拿铁？咖啡因太高了",
             "我对咖啡因特别敏感，喝完就心慌",
             "最近失眠，咖啡只能戒了，可是又馋",
             "低因的美式有吗？下班后也想来一杯",
@@ -123,16 +124,16 @@ THEMES = [
             "{when}下午喝了一杯拿铁，晚上到两点都睡不着",
             "每次三点以后喝咖啡晚上必失眠",
             "低因的豆子能不能也做手冲？",
-            "想买点低因豆回家自己做",
-            "晚上来店里只能点果茶，好想喝咖啡",
+            "想买点低因咖啡豆回家自己做，白天喝也不心慌",
+            "晚上怕失眠，来店里只能点果茶",
             "半咖啡因的那种也行，half-caf懂吧",
             "喝了你们的dirty，晚上翻来覆去睡不着",
             "低因的口感会差很多吗？",
-            "听说瑞士水处理的低因豆风味保留得不错",
-            "有没有晚上也能喝的低因咖啡？",
+            "听说低因的豆子风味保留得不错，咖啡因只有一点点",
+            "有没有晚上喝了也不失眠的咖啡？",
             "咖啡因对我太不友好了，一杯就失眠",
             "怀孕了不敢碰咖啡因，有低因的就好了",
-            "低因拿铁要是有燕麦版就完美了",
+            "低因的拿铁我愿意多付两块，只要晚上睡得着",
             "一杯latte下去，心慌到半夜",
         ],
         context=[
@@ -142,21 +143,21 @@ THEMES = [
             "上次喝完心跳好快", "戒咖啡第{n}天", "白天开会全靠咖啡续命",
         ],
         follow=[
-            "有低因的话我天天来", "店长考虑一下低因吧", "求上低因！", "有没有人跟我一样？",
-            "大家晚上都喝啥？", "能不能出个低因款？", "低因啥时候安排上？",
-            "真心希望有低因的", "低因豆有的话我先订两包", "跪求低因",
+            "有低因的我天天来", "店长考虑一下低因吧", "求上低因的！", "有没有人跟我一样？",
+            "大家晚上都喝啥？", "能不能出个低因的？", "低因啥时候安排上？",
+            "真心希望有低因的", "有低因的豆子我先订两包", "跪求低因的",
         ],
         short=[
-            "有低因的吗？", "低因豆还有货吗", "低因+1，晚上也想喝", "求低因[可怜]",
-            "咖啡因过敏星人路过", "今天又失眠了，怪那杯拿铁", "低因拿铁什么时候上新？",
-            "晚上想喝咖啡又怕睡不着[捂脸]", "低因低因低因！",
+            "有没有低因的？", "低因的豆子还有货吗", "低因+1，晚上也想喝", "低因的什么时候有[可怜]",
+            "咖啡因过敏星人路过", "今天又失眠了，怪那杯拿铁", "低因的拿铁什么时候上新？",
+            "晚上想喝咖啡又怕睡不着[捂脸]", "咖啡因不耐受，喝完就心慌",
         ],
         reply=[
-            "低因豆我们在找供应商了，到了第一时间群里通知～",
+            "低因的豆子我们在找供应商了，到了第一时间群里通知～",
             "目前有低因的哥伦比亚，点单时跟咖啡师说一声就行",
             at("低因拿铁下周上新，感谢大家的建议🙏", days=(30, 74)),
             "晚上可以试试我们的低因美式，咖啡因很低，睡前也不影响",
-            "低因豆到了，每天限量10杯，想喝的早点来哈",
+            "低因的豆子到了，每天限量10杯，想喝的早点来哈",
             "收到，低因的需求好多，我们尽快安排",
         ],
         slots=dict(n=["三", "五", "七", "十"]),
@@ -165,7 +166,7 @@ THEMES = [
         id="coffee-oatmilk", group="coffee", kind="explicit", trend="steady",
         shape=("steady",), target=115, hours={8: 1.3, 9: 1.3},
         description="想把牛奶换成燕麦奶/植物奶：乳糖不耐受喝奶咖拉肚子，希望不额外加价",
-        keywords=["燕麦", "乳糖", "牛奶", "拉肚子", "植物"],
+        keywords=["燕麦", "燕麦拿铁", "乳糖", "牛奶", "拉肚子", "植物"],
         core=[
             "拿铁能换燕麦奶吗？",
             "乳糖不耐受，牛奶做的拿铁一喝就拉肚子",
@@ -220,16 +221,16 @@ THEMES = [
             "下午想带电脑过来写东西，插座那边老是被占",
             "靠窗那排的插座只有两个",
             "电脑没电了，只能收拾东西回家",
-            "wifi有点卡，开视频会议断了两次",
+            "网络有点卡，开视频会议断了两次",
             "今天网络好慢，一个文件传了半小时",
             "在店里办公一下午，充电线不够长",
-            "旁边桌聊天声音好大，开会都听不清",
+            "在店里办公，旁边桌聊天声音好大，开会都听不清",
             "座位有点少，来了没地方坐",
-            "想找个安静的角落改方案",
-            "充电器忘带了，有人能借我一下吗？",
+            "想找个安静的角落办公改方案",
+            "电脑充电器忘带了，有人能借我一下吗？",
             "居家办公太闷了，来店里换换心情，就是插座太少",
             "上午来的时候座位全满了",
-            "视频会议的时候背景音乐有点吵",
+            "带电脑来开视频会议，背景音乐有点吵",
             "每次都抢不到带插座的座位",
             "网络一到下午就不太行",
             "打工人在这里抱着电脑一坐就是一天",
@@ -247,7 +248,7 @@ THEMES = [
             "默默走了", "emmm", "没办法", "就这样吧[苦涩]",
         ],
         short=[
-            "插座又被占了[流泪]", "wifi密码改了吗？", "现在还有座位吗？", "长桌还有空位吗？",
+            "插座又被占了[流泪]", "wifi密码改了吗？网络连不上", "现在还有座位吗？", "长桌还有带插座的座位吗？",
             "电脑没电了，先撤", "今天网络好卡", "谁有type-c充电线？",
         ],
         reply=[
@@ -504,15 +505,15 @@ THEMES = [
             "想要伪素颜效果，看着不像化了妆",
             "熬夜之后，底妆总是卡粉",
             "每天早上只有十分钟，底妆根本来不及",
-            "熬了一个通宵，脸色暗沉发黄",
+            "熬夜一个通宵，脸色暗沉发黄",
             "粉底液推不开，起皮还卡粉",
-            "地铁上补妆太狼狈了",
-            "不想涂厚厚的粉底，又想遮黑眼圈",
+            "底妆脱了，在地铁上补妆太狼狈了",
+            "不想底妆涂得厚厚的，又想遮黑眼圈",
             "熬夜后的脸，化妆也救不回来",
             "手指上妆总是一块一块的，美妆蛋又太慢",
             "底妆一到下午就斑驳",
-            "同事说我化了跟没化一样，其实花了半小时",
-            "起晚了直接素颜上班，被问是不是生病了",
+            "同事说我化妆跟没化一样，其实花了半小时",
+            "起晚了来不及化妆，直接素颜上班，被问是不是生病了",
             "连续加班一周，皮肤状态差到不想化妆",
             "想要那种五分钟搞定的伪素颜",
             "熬夜脸上底妆就卡粉，谁懂",
@@ -527,7 +528,7 @@ THEMES = [
             "emmm", "每天都在崩溃边缘",
         ],
         short=[
-            "又卡粉了[流泪]", "今天素颜上班", "早上十分钟化妆挑战失败", "熬夜脸救不回来了",
+            "又卡粉了[流泪]", "今天没化妆，素颜上班", "早上十分钟化妆挑战失败", "熬夜脸救不回来了",
             "加班狗的底妆求放过", "伪素颜yyds",
         ],
         reply=[
@@ -542,7 +543,7 @@ THEMES = [
         id="beauty-sensitive", group="beauty", kind="explicit", trend="steady",
         shape=("steady",), target=125, hours={21: 1.3, 22: 1.3},
         description="敏感肌泛红刺痛：想要无酒精无香精、成分简单的修护类护肤品",
-        keywords=["敏感", "泛红", "刺痛", "成分", "修护", "酒精"],
+        keywords=["敏感肌", "泛红", "刺痛", "成分", "修护", "酒精"],
         core=[
             "敏感肌有没有能用的水乳？",
             "一用新品就泛红刺痛",
@@ -558,16 +559,18 @@ THEMES = [
             "修护霜哪个好用？",
             "敏感肌能用的卸妆有吗？",
             "看了成分表有酒精，不敢下手",
-            "一到换季就敏感泛红",
+            "敏感肌一到换季就泛红",
+            "敏感肌用什么面霜不刺痛？",
+            "敏感肌求一款无酒精的爽肤水",
             "涂完水就刺痛，是不是屏障坏了",
             "敏感肌求一套成分温和的修护",
         ],
         context=[
-            "换季了", "最近作息乱", "{when}去做了个清洁", "皮肤很薄",
+            "换季了", "最近作息乱", "{when}去做了个清洁", "敏感肌，皮肤很薄",
             "以前刷酸刷过头了", "口罩戴久了",
         ],
         follow=[
-            "求推荐", "急", "有同样敏感的姐妹吗？", "用过的说说", "想哭",
+            "求推荐", "急", "有同样是敏感肌的姐妹吗？", "用过的说说", "想哭",
             "所长救救我", "拜托拜托🙏",
         ],
         short=[
@@ -726,11 +729,11 @@ THEMES = [
             "肠胃好弱，吃点别的就拉稀",
             "换了三次粮，每次换粮都失败",
             "吃了罐头就呕吐",
-            "新开的一大袋粮它一口不吃",
-            "最近食欲不好，只舔汤",
+            "换粮失败，新开的一大袋粮它一口不吃",
+            "换粮以后食欲不好，只舔汤",
             "换粮以后一直拉稀",
             "从幼猫粮换成成猫粮以后，一直软便",
-            "早上起来地上一滩呕吐物",
+            "早上起来地上一滩呕吐的，全是毛球",
             "毛球吐得好频繁，是不是肠胃有问题",
             "肠胃敏感的猫真难养",
             "{when}换粮，今天又拉稀了",
@@ -885,7 +888,8 @@ GROUP_CHAT = {
                "店里的歌单好好听，求歌名", "下午茶搭子有吗？", "在店里碰到隔壁楼的邻居哈哈",
                "小区快递柜满了，谁知道怎么办", "物业又停水了吗？", "楼下那家面包店关门了，可惜",
                "今天的拿铁拉花是只兔子[图片]", "巴斯克蛋糕还有吗？", "这周的豆子是什么产区？",
-               "周末店里好热闹", "请问店里能寄存快递吗", "早上路过闻到烘豆的香味，太治愈了",
+               "周末店里好热闹", "请问店里能寄存快递吗", at("早上路过闻到烘豆的香味，太治愈了", hours=(6, 11)),
+               "快递被放错到店里了，我电话13912345678，谁看到帮忙说一声",
                "隔壁新开了个健身房，有人去吗", "小区门口的银杏黄了"],
     "baby": ["宝宝今天会叫妈妈了[爱心]", "今天打疫苗，哭得撕心裂肺", "体检身高体重都达标",
              "婆婆又在说孩子穿少了", "今天带娃去公园，晒了一下午太阳", "娃会爬了，家里得装防护栏了",
@@ -908,7 +912,8 @@ GROUP_CHAT = {
              "猫咪绝育多少钱？", "今天店里的小柯基好可爱", "晒一下我家的狗子[图片]",
              "猫抓板有推荐吗", "狗绳断了，差点跑丢，吓死", "小区又有人不拴绳遛狗", "我家猫会握手了[图片]",
              "今天带狗去公园，玩疯了", "猫薄荷真的有用吗哈哈", "打卡，第{k}天遛狗一万步",
-             "有没有人知道附近的宠物医院哪家好", "新买的玩具十分钟就被咬烂了"],
+             "有没有人知道附近的宠物医院哪家好", "新买的玩具十分钟就被咬烂了",
+             "小区3号门捡到一只泰迪，主人请联系 137-0000-2222"],
 }
 
 ANNOUNCE = {
@@ -1006,6 +1011,10 @@ class Member:
     join: dt.datetime | None = None      # None: already in the group at START
     interests: list = field(default_factory=list)   # assigned theme ids
     rename: tuple | None = None          # (when, new name)
+    shared: bool = False                 # same person also sits in another group
+    spam_groups: list = field(default_factory=list)   # spam accounts only
+    spam_texts: list = field(default_factory=list)
+    joins: dict = field(default_factory=dict)         # spam: group slug -> join time
 
     def name_at(self, t: dt.datetime) -> str:
         if self.rename and t >= self.rename[0]:
@@ -1169,7 +1178,7 @@ def join_parts(rng: random.Random, parts: list[str], multiline: bool) -> str:
     return out
 
 
-def decorate(rng: random.Random, text: str, chat: bool = False, p_emoji=0.25, p_typo=0.05) -> str:
+def decorate(rng: random.Random, text: str, chat: bool = False, p_emoji=0.25, p_typo=0.035) -> str:
     """Particles, end punctuation, emoji codes, occasional typo."""
     if not text.endswith(_PUNCT_END) and not text.endswith("]"):
         if rng.random() < 0.15 and text[-1] not in "吗呢吧啊呀哈啦嘛了":
@@ -1233,7 +1242,7 @@ def compose_chat(rng: random.Random, group: dict, t: dt.datetime, mode: str,
         return rng.choice(CHAT_MULTILINE), "chat"
     if r < 0.69:
         return decorate(rng, pick(rng, CHAT_DAILY, t), chat=True), "chat"
-    text = rng.choice(GROUP_CHAT[group["slug"]]).replace("{k}", str(rng.randint(3, 60)))
+    text = pick(rng, GROUP_CHAT[group["slug"]], t).replace("{k}", str(rng.randint(3, 60)))
     return decorate(rng, text, chat=True), "chat"
 
 
@@ -1344,6 +1353,11 @@ def pick_weighted(rng: random.Random, members: list[Member], power: float = 1.0)
 
 
 def gen_themes(rng, group, themes, members, staff, dayw) -> list[Msg]:
+    """Planted demand messages (plus their echoes / operator replies) for one group.
+
+    Timestamps follow the theme's trend curve; every interested member speaks at least
+    once, the rest of the slots go to interested members by (damped) chattiness.
+    """
     msgs = []
     talkers = [m for m in members if not m.lurker]
     for th in themes:
@@ -1513,9 +1527,8 @@ def simulate(seed: int):
     spam_members = []
     for sp in SPAMMERS:
         used_ids[sp["sid"]] = True
-        m = Member(sid=sp["sid"], group="", name=sp["name"], role="spam")
-        m.spam_groups, m.spam_texts, m.joins = sp["groups"], sp["texts"], {}
-        spam_members.append(m)
+        spam_members.append(Member(sid=sp["sid"], group="", name=sp["name"], role="spam",
+                                   spam_groups=sp["groups"], spam_texts=sp["texts"]))
     out = []                                   # (group, members, staff, msgs)
     for group in GROUPS:
         themes = [t for t in THEMES if t["group"] == group["slug"]]
@@ -1540,10 +1553,8 @@ def share_members(rng: random.Random, sim: list) -> None:
     by_slug = {g["slug"]: ms for g, ms, _, _ in sim}
     for src, dst in [("baby", "beauty"), ("baby", "beauty"), ("baby", "beauty"),
                      ("coffee", "pets"), ("coffee", "pets"), ("beauty", "coffee")]:
-        a = rng.choice([m for m in by_slug[src] if not m.lurker and m.join is None
-                        and not getattr(m, "shared", False)])
-        cands = [m for m in by_slug[dst] if not m.lurker and m.join is None and m.sid != a.sid
-                 and not getattr(m, "shared", False)]
+        a = rng.choice([m for m in by_slug[src] if not m.lurker and m.join is None and not m.shared])
+        cands = [m for m in by_slug[dst] if not m.lurker and m.join is None and not m.shared]
         b = rng.choice(cands)
         b.sid, b.shared, a.shared = a.sid, True, True
 
@@ -1606,10 +1617,10 @@ def write_outputs(out_dir: str, seed: int) -> None:
                 "messages": counts[m.sid],
                 "theme_messages": {t: tc[t] for t in theme_order if t in tc},
             })
-    with open(os.path.join(out_dir, "labels.csv"), "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(["message_id", "kind", "theme"])
-        w.writerows(labels)
+    with open(os.path.join(out_dir, "labels.json"), "w", encoding="utf-8", newline="\n") as f:
+        # one message per line keeps diffs readable
+        f.write("{\n" + ",\n".join(f"{json.dumps(mid)}: {json.dumps([kind, theme])}"
+                                  for mid, kind, theme in labels) + "\n}\n")
     group_name = {g["slug"]: g["name"] for g in GROUPS}
     planted = [{"id": t["id"], "group": group_name[t["group"]], "kind": t["kind"], "trend": t["trend"],
                 "description": t["description"], "keywords": t["keywords"]} for t in THEMES]
@@ -1632,12 +1643,11 @@ def dump_json(path: str, obj) -> None:
 
 def check(out_dir: str, quiet: bool = False) -> dict:
     say = (lambda *a: None) if quiet else print
-    planted = json.load(open(os.path.join(out_dir, "planted.json"), encoding="utf-8"))
-    members = json.load(open(os.path.join(out_dir, "members.json"), encoding="utf-8"))
-    labels = {}
-    with open(os.path.join(out_dir, "labels.csv"), encoding="utf-8", newline="") as f:
-        for r in csv.DictReader(f):
-            labels[r["message_id"]] = (r["kind"], r["theme"])
+    def load(name):
+        with open(os.path.join(out_dir, name), encoding="utf-8") as f:
+            return json.load(f)
+    planted, members = load("planted.json"), load("members.json")
+    labels = {mid: tuple(v) for mid, v in load("labels.json").items()}
     rows = []
     per_group = {}
     for g in GROUPS:
@@ -1798,7 +1808,8 @@ def render_readme(seed: int, stats: dict) -> str:
         "interests` (planted theme ids the member voiced), `activity` (very_active >40 msgs, active 11-40, "
         "quiet 3-10, lurker <=2), plus `role` (member|operator|spam), `names` (nicknames used, in order), "
         "`messages`, `theme_messages` (per-theme counts).",
-        "- `labels.csv` — per-message ground truth `message_id, kind, theme`. kind: `theme` (a planted "
+        "- `labels.json` — per-message ground truth `{message_id: [kind, theme]}` (JSON on purpose: ingesting "
+        "this folder picks up `*.csv` only). kind: `theme` (a planted "
         "demand message), `echo` (+1 / 同求 right after one; theme = the echoed theme), `reply` (operator "
         "answering one), `chat`, `sticker`, `lurker`, `system`, `spam`, `announce`.",
         "",
@@ -1822,7 +1833,8 @@ def render_readme(seed: int, stats: dict) -> str:
         "## Planted demand themes",
         "",
         "Rising: few mentions early, most in the last 3 weeks. Fading: mentioned early, none in the last",
-        "3 weeks. Implicit themes never name the product wish directly; members only describe the situation.",
+        "3 weeks. Implicit themes mostly describe the situation or pain point (加班多、早上化妆时间不够…) rather",
+        "than asking for the product; the description says what the underlying demand is.",
         "",
         "| id | group | kind | trend | msgs | voices | first 3w | last 3w | keywords | description |",
         "|---|---|---|---|---|---|---|---|---|---|",
