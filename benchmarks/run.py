@@ -36,6 +36,7 @@ def main() -> None:
     from flows.sources.tabular import read_csv
     from nlp.clean import clean, flag_repeated_promotions
     from nlp.cluster import OUTLIER, HdbscanClusterer
+    from nlp.demand import demand_type
     from nlp.embed import LsaEmbedder
     from nlp.profile import tag_members
     from nlp.records import ChatMessage
@@ -57,10 +58,11 @@ def main() -> None:
     texts = [m.text for m in content]
     segmenter = Segmenter()
     tokens = timed(seconds, "segment", lambda: [segmenter.keywords(t) for t in texts])
+    demand_types = timed(seconds, "demand", lambda: [demand_type(t) for t in texts])
     sentiments = timed(seconds, "sentiment", LexiconSentiment().score, texts)
     vectors = timed(seconds, "embed (LSA)", LsaEmbedder().fit_embed, texts)
     labels = timed(seconds, "cluster (hdbscan)", HdbscanClusterer().fit_predict, vectors)
-    themes = timed(seconds, "represent", represent, content, tokens, vectors, labels, sentiments)
+    themes = timed(seconds, "represent", represent, content, tokens, vectors, labels, sentiments, demand_types)
     timed(seconds, "tag members", tag_members, content, tokens, themes)
 
     from typer.testing import CliRunner

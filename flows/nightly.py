@@ -17,6 +17,7 @@ from models.store import (StoredMessage, community_by_name, finish_run, mark_fai
                           save_member_tags, save_themes, start_run)
 from nlp.clean import CleanText, clean, flag_repeated_promotions
 from nlp.cluster import OUTLIER, HdbscanClusterer
+from nlp.demand import demand_type
 from nlp.embed import load_embedder
 from nlp.profile import tag_members
 from nlp.records import ChatMessage, MemberTag, Theme
@@ -49,6 +50,11 @@ def segment_messages(texts: Sequence[str]) -> list[list[str]]:
 
 
 @step
+def read_demand(texts: Sequence[str]) -> list[str]:
+    return [demand_type(t) for t in texts]
+
+
+@step
 def score_sentiment(texts: Sequence[str]) -> list[float]:
     return LexiconSentiment().score(texts)
 
@@ -72,13 +78,13 @@ def cluster_messages(vectors: np.ndarray, min_cluster_size: int | None, reassign
 
 
 @step
-def represent_themes(messages, token_lists, vectors, labels, sentiments) -> list[Theme]:
-    return represent(messages, token_lists, vectors, labels, sentiments)
+def represent_themes(messages, token_lists, vectors, labels, sentiments, demand_types) -> list[Theme]:
+    return represent(messages, token_lists, vectors, labels, sentiments, demand_types)
 
 
 @step
-def tag_members_of(messages, token_lists, themes) -> list[MemberTag]:
-    return tag_members(messages, token_lists, themes)
+def tag_members_of(messages, token_lists, themes, min_demand_share: float) -> list[MemberTag]:
+    return tag_members(messages, token_lists, themes, min_demand_share)
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
@@ -92,10 +98,10 @@ def open_run(database_url: str, community: str, parameters: dict) -> int:
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def save_results(database_url: str, run_id: int, themes: Sequence[Theme], tags: Sequence[MemberTag],
-                 embedder: str, counts: dict, warnings: list[str]) -> dict:
+                 min_demand_share: float, embedder: str, counts: dict, warnings: list[str]) -> dict:
     with open_store(database_url).begin() as session:
         run = run_by_id(session, run_id)
-        theme_ids = save_themes(session, run, themes)
+        theme_ids = save_themes(session, run, themes, min_demand_share)
         counts = counts | {"members_tagged": save_member_tags(session, run, tags, theme_ids)}
         run = finish_run(session, run, embedder, counts, warnings)
         return {"run": run.id, "embedder": embedder, "duration_s": run.duration_s, **counts, "warnings": warnings}
@@ -104,26 +110,26 @@ def save_results(database_url: str, run_id: int, themes: Sequence[Theme], tags: 
 @flow(name="qunsheng-nightly")
 def nightly(community: str, embedder: str | None = None, model: str | None = None,
             min_cluster_size: int | None = None, reassign_similarity: float = 0.5,
-            show_progress: bool = False) -> dict:
+            min_demand_share: float = 0.4, show_progress: bool = False) -> dict:
     """Find the community's demand themes and tag its members, storing it all with a run record."""
     settings = get_settings()
     embedder, model = embedder or settings.embedder, model or settings.embedding_model
     parameters = {"embedder": embedder, "model": model, "min_cluster_size": min_cluster_size,
-                  "reassign_similarity": reassign_similarity}
+                  "reassign_similarity": reassign_similarity, "min_demand_share": min_demand_share}
     url = settings.resolved_database_url
     run_id = open_run(url, community, parameters)
     with Steps(STEPS, enabled=show_progress) as steps:
         try:
-            return _find_themes(url, run_id, community, embedder, model, min_cluster_size, reassign_similarity, steps)
+            return _find_themes(url, run_id, community, parameters, steps)
         except BaseException as error:
             record_failure(url, run_id, f"{type(error).__name__}: {error}")
             raise
 
 
-STEPS = ("load", "clean", "segment", "sentiment", "embed", "cluster", "represent", "tag members", "save")
+STEPS = ("load", "clean", "segment", "demand", "sentiment", "embed", "cluster", "represent", "tag members", "save")
 
 
-def _find_themes(url, run_id, community, embedder, model, min_cluster_size, reassign_similarity, steps) -> dict:
+def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps: Steps) -> dict:
     stored = steps.run("load", load_messages, url, community)
     if not stored:
         raise RunError(f"community {community!r} has no messages: ingest its exports first")
@@ -131,14 +137,18 @@ def _find_themes(url, run_id, community, embedder, model, min_cluster_size, reas
     content = [ChatMessage(m.id, m.member, m.group, m.sent_at, c.text) for m, c in zip(stored, cleaned) if c.is_content]
     texts = [m.text for m in content]
     token_lists = steps.run("segment", segment_messages, texts)
+    demand_types = steps.run("demand", read_demand, texts)
     sentiments = steps.run("sentiment", score_sentiment, texts)
-    vectors, model_id, warning = steps.run("embed", embed_messages, texts, embedder, model)
-    labels = steps.run("cluster", cluster_messages, vectors, min_cluster_size, reassign_similarity)
-    themes = steps.run("represent", represent_themes, content, token_lists, vectors, labels, sentiments)
-    tags = steps.run("tag members", tag_members_of, content, token_lists, themes)
+    vectors, model_id, warning = steps.run("embed", embed_messages, texts, parameters["embedder"], parameters["model"])
+    labels = steps.run("cluster", cluster_messages, vectors, parameters["min_cluster_size"],
+                       parameters["reassign_similarity"])
+    themes = steps.run("represent", represent_themes, content, token_lists, vectors, labels, sentiments, demand_types)
+    tags = steps.run("tag members", tag_members_of, content, token_lists, themes, parameters["min_demand_share"])
     counts = {"messages": len(stored), "content_messages": len(content), "themes": len(themes),
+              "demand_themes": sum(t.demand_share >= parameters["min_demand_share"] for t in themes),
               "outlier_share": round(float(np.mean(labels == OUTLIER)), 4) if len(labels) else 0.0}
-    return steps.run("save", save_results, url, run_id, themes, tags, model_id, counts, [warning] if warning else [])
+    return steps.run("save", save_results, url, run_id, themes, tags, parameters["min_demand_share"], model_id, counts,
+                     [warning] if warning else [])
 
 
 def record_failure(url: str, run_id: int, reason: str) -> None:

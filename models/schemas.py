@@ -49,6 +49,9 @@ class ThemePublic(BaseModel):
     first_seen: datetime | None
     last_seen: datetime | None
     trend: list[tuple[str, int]]  # (day, messages)
+    demand_mix: dict[str, float]  # demand type -> share of the theme's messages
+    demand_share: float  # share voicing a demand: need, question, complaint or suggestion
+    is_demand: bool  # False for chit-chat clusters (listed only with include_chat)
 
 
 class ThemesPublic(BaseModel):

@@ -139,7 +139,7 @@ def run_by_id(session: Session, run_id: int) -> Run:
     return session.get(Run, run_id)
 
 
-def save_themes(session: Session, run: Run, themes: Sequence) -> list[int]:
+def save_themes(session: Session, run: Run, themes: Sequence, min_demand_share: float = 0.0) -> list[int]:
     """Store this run's themes, keeping the id of a previous theme with overlapping keywords.
 
     Previous themes that nothing matched are kept but marked inactive. Returns theme ids
@@ -157,6 +157,8 @@ def save_themes(session: Session, run: Run, themes: Sequence) -> list[int]:
         row.quotes, row.sentiment, row.n_messages, row.n_members = list(theme.quotes), theme.sentiment, \
             len(theme.message_ids), theme.voices
         row.first_seen, row.last_seen, row.trend = theme.first_seen, theme.last_seen, [list(d) for d in theme.trend]
+        row.demand_mix, row.demand_share = dict(theme.demand_mix), theme.demand_share
+        row.is_demand = theme.demand_share >= min_demand_share
         session.add(row)
         session.flush()
         session.execute(ThemeMessage.__table__.insert(), [
@@ -215,8 +217,11 @@ def latest_run(session: Session, community_id: int) -> Run | None:
                           .order_by(Run.id.desc()).limit(1))
 
 
-def list_themes(session: Session, community_id: int | None = None, limit: int = 100, offset: int = 0) -> list[Theme]:
+def list_themes(session: Session, community_id: int | None = None, limit: int = 100, offset: int = 0,
+                include_chat: bool = False) -> list[Theme]:
     query = select(Theme).where(Theme.active)
+    if not include_chat:
+        query = query.where(Theme.is_demand)
     if community_id is not None:
         query = query.where(Theme.community_id == community_id)
     return list(session.scalars(query.order_by(Theme.n_members.desc(), Theme.n_messages.desc(), Theme.id)

@@ -95,6 +95,9 @@ class Theme(Base):
     first_seen: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_seen: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     trend: Mapped[list] = mapped_column(JSON, default=list)
+    demand_mix: Mapped[dict] = mapped_column(JSON, default=dict)
+    demand_share: Mapped[float] = mapped_column(Float, default=0.0)
+    is_demand: Mapped[bool] = mapped_column(default=True)  # False: a chit-chat cluster
 
 
 class ThemeMessage(Base):

@@ -43,13 +43,15 @@ def theme_public(theme: Theme, community: str) -> ThemePublic:
     return ThemePublic(id=theme.id, community=community, label=theme.label, keywords=theme.keywords,
                        voices=theme.n_members, messages=theme.n_messages, sentiment=round(theme.sentiment, 4),
                        first_seen=store.utc(theme.first_seen), last_seen=store.utc(theme.last_seen),
-                       trend=[tuple(day) for day in theme.trend])
+                       trend=[tuple(day) for day in theme.trend], demand_mix=theme.demand_mix,
+                       demand_share=theme.demand_share, is_demand=theme.is_demand)
 
 
-def themes(session: Session, community: str | None = None, limit: int = 100, offset: int = 0) -> list[ThemePublic]:
+def themes(session: Session, community: str | None = None, limit: int = 100, offset: int = 0,
+           include_chat: bool = False) -> list[ThemePublic]:
     names = {c.id: c.name for c, *_ in store.list_communities(session)}
     return [theme_public(t, names[t.community_id])
-            for t in store.list_themes(session, community_id(session, community), limit, offset)]
+            for t in store.list_themes(session, community_id(session, community), limit, offset, include_chat)]
 
 
 def theme_detail(session: Session, theme_id: int, limit: int = 50, offset: int = 0) -> ThemeDetail:

@@ -13,21 +13,24 @@ def saturating(n: int, half: float = 1.0) -> float:
 
 
 def tag_members(messages: Sequence[ChatMessage], token_lists: Sequence[Sequence[str]], themes: Sequence[Theme],
-                max_keywords: int = 8, max_evidence: int = 10) -> list[MemberTag]:
+                min_demand_share: float = 0.0, max_keywords: int = 8, max_evidence: int = 10) -> list[MemberTag]:
     """Tags per member with a score in (0, 1) and the message ids that justify them.
 
-    Theme tags: one per theme the member voiced, scored by how many of their messages
-    are in it. Keyword tags: theme keywords the member used in two or more messages.
+    Only themes whose demand share reaches ``min_demand_share`` tag anyone (chit-chat
+    clusters say nothing of interests). Theme tags: one per theme the member voiced,
+    scored by how many of their messages are in it. Keyword tags: those themes'
+    keywords the member used in two or more messages.
     """
     tags: list[MemberTag] = []
-    for index, theme in enumerate(themes):
+    themes = {i: t for i, t in enumerate(themes) if t.demand_share >= min_demand_share}
+    for index, theme in themes.items():
         voiced: dict[str, list[int]] = defaultdict(list)
         for member, message_id in zip(theme.member_ids, theme.message_ids):
             voiced[member].append(message_id)
         for member, ids in voiced.items():
             tags.append(MemberTag(member, theme.label, "theme", saturating(len(ids)), ids[:max_evidence], index))
 
-    vocabulary = {w for theme in themes for w in theme.keywords}
+    vocabulary = {w for theme in themes.values() for w in theme.keywords}
     used: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for message, tokens in zip(messages, token_lists):
         for word in vocabulary.intersection(tokens):

@@ -30,6 +30,8 @@ class Theme:
     last_seen: datetime
     trend: list[tuple[str, int]] = field(default_factory=list)  # (ISO day, messages)
     scores: list[float] = field(default_factory=list)  # membership strength per message
+    demand_mix: dict[str, float] = field(default_factory=dict)  # demand type -> share of messages
+    demand_share: float = 0.0  # share of messages voicing a demand (need, question, complaint, suggestion)
 
     @property
     def voices(self) -> int:

@@ -8,6 +8,7 @@ from datetime import timedelta
 import numpy as np
 
 from nlp.cluster import OUTLIER, centroids
+from nlp.demand import demand_mix, demand_share
 from nlp.records import ChatMessage, Theme
 
 
@@ -35,8 +36,6 @@ def class_tfidf(token_lists: Sequence[Sequence[str]], labels: np.ndarray, top: i
 
 def label_for(keywords: Sequence[str], token_lists: Sequence[Sequence[str]]) -> str:
     """A short phrase: the two top keywords in the order members usually say them."""
-    if not keywords:
-        return "未命名主题"
     if len(keywords) == 1:
         return keywords[0]
     a, b = keywords[0], keywords[1]
@@ -66,13 +65,16 @@ def daily_trend(messages: Sequence[ChatMessage]) -> list[tuple[str, int]]:
 
 
 def represent(messages: Sequence[ChatMessage], token_lists: Sequence[Sequence[str]], vectors: np.ndarray,
-              labels: np.ndarray, sentiments: Sequence[float]) -> list[Theme]:
-    """One Theme per cluster label, in label order."""
+              labels: np.ndarray, sentiments: Sequence[float], demand_types: Sequence[str]) -> list[Theme]:
+    """One Theme per cluster label, in label order; clusters with no keyword are left out."""
     keyword_lists = class_tfidf(token_lists, labels)
     centres = centroids(vectors, labels)
     themes = []
     for label, keywords in enumerate(keyword_lists):
+        if not keywords:  # nothing members share in words: not a theme anyone could read
+            continue
         idx = np.flatnonzero(labels == label)
+        types = [demand_types[i] for i in idx]
         members = [messages[i] for i in idx]
         quotes = pick_quotes(vectors[idx], [m.text for m in members])
         themes.append(Theme(
@@ -86,5 +88,7 @@ def represent(messages: Sequence[ChatMessage], token_lists: Sequence[Sequence[st
             last_seen=max(m.sent_at for m in members),
             trend=daily_trend(members),
             scores=[float(s) for s in vectors[idx] @ centres[label]],
+            demand_mix=demand_mix(types),
+            demand_share=round(demand_share(types), 4),
         ))
     return themes

@@ -27,7 +27,7 @@ templates.env.filters["sparkline"] = sparkline
 @router.get("/", response_class=HTMLResponse)
 def read_index(request: Request, session: SessionDep):
     communities = views.communities(session)
-    themes = {c.name: views.themes(session, c.name, limit=200) for c in communities}
+    themes = {c.name: views.themes(session, c.name, limit=500, include_chat=True) for c in communities}
     return templates.TemplateResponse(request, "index.html", {"communities": communities, "themes": themes})
 
 

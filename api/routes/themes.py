@@ -12,9 +12,9 @@ router = APIRouter(tags=["themes"])
 @router.get("/themes")
 def read_themes(session: SessionDep, community: str | None = None,
                 limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                offset: Annotated[int, Query(ge=0)] = 0) -> ThemesPublic:
-    """Active demand themes, most voices (distinct members) first."""
-    data = views.themes(session, community, limit, offset)
+                offset: Annotated[int, Query(ge=0)] = 0, include_chat: bool = False) -> ThemesPublic:
+    """Active demand themes, most voices (distinct members) first; chit-chat clusters too with include_chat."""
+    data = views.themes(session, community, limit, offset, include_chat)
     return ThemesPublic(data=data, count=len(data))
 
 

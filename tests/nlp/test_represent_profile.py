@@ -28,7 +28,7 @@ def test_class_tfidf_ranks_theme_words_first():
 
 def test_label_keeps_spoken_order():
     assert label_for(["素颜", "伪"], [["伪", "素颜"], ["伪", "素颜"]]) == "伪素颜"
-    assert label_for([], []) == "未命名主题"
+    assert label_for(["湿疹"], [["湿疹"]]) == "湿疹"
 
 
 def test_quotes_skip_repeats():
@@ -44,12 +44,17 @@ def test_trend_is_dense_and_daily():
 
 def test_represent_and_tag_members():
     messages, tokens, vectors, labels = corpus()
-    themes = represent(messages, tokens, vectors, labels, [0.5, 0.5, 0.5, -0.5, -0.5, -0.5, 0])
+    types = ["need", "question", "praise", "complaint", "chat", "chat", "chat"]
+    themes = represent(messages, tokens, vectors, labels, [0.5, 0.5, 0.5, -0.5, -0.5, -0.5, 0], types)
     assert [t.voices for t in themes] == [2, 2]
     assert themes[0].message_ids == [0, 1, 2] and themes[1].sentiment == -0.5
+    assert themes[0].demand_mix == {"need": 0.3333, "question": 0.3333, "praise": 0.3333}
+    assert themes[0].demand_share == 0.6667 and themes[1].demand_share == 0.3333
     tags = tag_members(messages, tokens, themes)
     by_member = {(t.member, t.kind, t.tag): t for t in tags}
     assert by_member[("a", "theme", themes[0].label)].evidence == [0, 2]
     assert by_member[("a", "keyword", "低因")].score > 0
     assert not any(t.member == "e" for t in tags)
     assert by_member[("a", "theme", themes[0].label)].score > by_member[("b", "theme", themes[0].label)].score
+    demand_only = tag_members(messages, tokens, themes, min_demand_share=0.5)
+    assert {t.member for t in demand_only} == {"a", "b"}  # theme 1 (c, d) is mostly chat

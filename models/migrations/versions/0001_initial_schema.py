@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 14:49:18.014969
+Create Date: 2026-11-22 15:04:38.986147
 """
 from alembic import op
 import sqlalchemy as sa
@@ -99,6 +99,9 @@ def upgrade() -> None:
     sa.Column('first_seen', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_seen', sa.DateTime(timezone=True), nullable=True),
     sa.Column('trend', sa.JSON(), nullable=False),
+    sa.Column('demand_mix', sa.JSON(), nullable=False),
+    sa.Column('demand_share', sa.Float(), nullable=False),
+    sa.Column('is_demand', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['community_id'], ['communities.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['run_id'], ['runs.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
