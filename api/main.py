@@ -22,7 +22,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(NotFound)
     def not_found(_request: Request, error: NotFound) -> JSONResponse:
-        return JSONResponse({"detail": str(error).strip("'\"")}, status_code=404)
+        return JSONResponse({"detail": str(error)}, status_code=404)
 
     @app.exception_handler(Ambiguous)
     def ambiguous(_request: Request, error: Ambiguous) -> JSONResponse:

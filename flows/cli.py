@@ -25,7 +25,8 @@ def one_line_errors(command):
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        from sqlalchemy.exc import OperationalError
+        from pydantic import ValidationError
+        from sqlalchemy.exc import ArgumentError, OperationalError
 
         from flows.ingest import IngestError
         from models.views import Ambiguous, NotFound
@@ -34,9 +35,14 @@ def one_line_errors(command):
         try:
             return command(*args, **kwargs)
         except (IngestError, NotFound, Ambiguous, EmbedderUnavailable) as error:
-            fail(str(error).strip("'\""))
+            fail(str(error))
         except OperationalError as error:
             fail(f"cannot open the database: {str(error.orig).splitlines()[0]}")
+        except ArgumentError as error:
+            fail(f"bad QUNSHENG_DATABASE_URL: {error}")
+        except ValidationError as error:
+            first = error.errors()[0]
+            fail(f"bad setting QUNSHENG_{str(first['loc'][0]).upper()}: {first['msg']}")
         except Exception as error:
             from flows.nightly import RunError
 
@@ -116,6 +122,7 @@ def run(
 
 
 @app.command()
+@one_line_errors
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
@@ -125,8 +132,9 @@ def serve(
 
     from api.main import create_app
 
+    application = create_app()
     typer.echo(f"Theme browser: http://{host}:{port}/\nAPI docs:      http://{host}:{port}/docs")
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
 @app.command()

@@ -110,7 +110,7 @@ def save_results(database_url: str, run_id: int, themes: Sequence[Theme], tags: 
 @flow(name="qunsheng-nightly")
 def nightly(community: str, embedder: str | None = None, model: str | None = None,
             min_cluster_size: int | None = None, reassign_similarity: float = 0.5,
-            min_demand_share: float = 0.4, show_progress: bool = False) -> dict:
+            min_demand_share: float = 0.3, show_progress: bool = False) -> dict:
     """Find the community's demand themes and tag its members, storing it all with a run record."""
     settings = get_settings()
     embedder, model = embedder or settings.embedder, model or settings.embedding_model

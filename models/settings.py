@@ -8,13 +8,14 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA_DIR = REPO_ROOT / "var"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QUNSHENG_", extra="ignore")
 
     data_dir: Path = Field(
-        REPO_ROOT / "var",
+        DEFAULT_DATA_DIR,
         description="Runtime output: the default SQLite database, Prefect's home, caches.",
     )
     database_url: str | None = Field(

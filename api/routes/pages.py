@@ -12,13 +12,15 @@ router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
 
 
-def sparkline(trend: list[tuple[str, int]], width: int = 160, height: int = 28) -> str:
-    """SVG polyline points for a daily series."""
-    if not trend:
+def sparkline(trend: list[tuple[str, int]], width: int = 160, height: int = 28, bucket_days: int = 7) -> str:
+    """SVG polyline points for a daily series, summed per week so the shape reads at a glance."""
+    counts = [n for _, n in trend]
+    buckets = [sum(counts[i:i + bucket_days]) for i in range(0, len(counts), bucket_days)]
+    if not buckets:
         return ""
-    top = max(n for _, n in trend) or 1
-    step = width / max(1, len(trend) - 1)
-    return " ".join(f"{i * step:.1f},{height - n / top * height:.1f}" for i, (_, n) in enumerate(trend))
+    top = max(buckets) or 1
+    step = width / max(1, len(buckets) - 1)
+    return " ".join(f"{i * step:.1f},{height - n / top * height:.1f}" for i, n in enumerate(buckets))
 
 
 templates.env.filters["sparkline"] = sparkline

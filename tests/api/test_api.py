@@ -24,3 +24,11 @@ def test_openapi_lists_the_routes(database_url):
     assert {"/health", "/v1/communities", "/v1/themes", "/v1/themes/{theme_id}",
             "/v1/members/{member_id}/tags"} <= set(paths)
     assert client.get("/docs").status_code == 200
+
+
+def test_sparkline_sums_weeks():
+    from api.routes.pages import sparkline
+
+    trend = [(f"2026-10-{d:02d}", 1) for d in range(1, 15)]  # two full weeks of one a day
+    assert sparkline(trend, width=100, height=10) == "0.0,0.0 100.0,0.0"
+    assert sparkline([]) == ""

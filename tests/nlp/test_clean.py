@@ -3,7 +3,7 @@ import pytest
 from nlp.clean import CleanText, clean, flag_repeated_promotions, redact
 
 
-@pytest.mark.parametrize("text", ["+1", "同求！", "我也想要", "顶顶顶", "蹲一个"])
+@pytest.mark.parametrize("text", ["+1", "同求！", "我也想要", "我也这样", "顶顶顶", "蹲一个", "感同身受"])
 def test_echoes_are_flagged(text):
     assert "echo" in clean(text).flags
 
