@@ -1,6 +1,6 @@
 """The nightly flow: a recipe that reads top to bottom like the data flow in docs/DESIGN.md.
 
-load -> clean -> segment -> score sentiment -> embed -> cluster -> represent -> tag members -> save
+load -> clean -> segment -> demand -> sentiment -> embed -> cluster -> represent -> tag members -> save
 """
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import numpy as np
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.progress import Steps
 from models.db import open_store
 from models.settings import get_settings
-from flows.progress import Steps
 from models.store import (StoredMessage, community_by_name, finish_run, mark_failed, messages_of, run_by_id,
                           save_member_tags, save_themes, start_run)
 from nlp.clean import CleanText, clean, flag_repeated_promotions
@@ -66,6 +66,8 @@ def embed_messages(texts: Sequence[str], kind: str, model: str | None) -> tuple[
     if warning:
         get_run_logger().warning(warning)
     unique = list(dict.fromkeys(texts))
+    if not unique:  # nothing but notices, stickers and echoes
+        return np.zeros((0, 1), dtype=np.float32), embedder.model_id, warning
     vectors = embedder.fit_embed(unique)
     position = {t: i for i, t in enumerate(unique)}
     return vectors[[position[t] for t in texts]], embedder.model_id, warning

@@ -54,7 +54,7 @@ class HdbscanClusterer(Clusterer):
 
 
 def centroids(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    k = labels.max() + 1
+    k = int(labels.max()) + 1 if len(labels) else 0
     means = np.stack([vectors[labels == c].mean(axis=0) for c in range(k)]) if k else np.zeros((0, vectors.shape[1]))
     norms = np.linalg.norm(means, axis=1, keepdims=True)
     return means / np.where(norms == 0, 1, norms)

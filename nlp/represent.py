@@ -18,7 +18,7 @@ def class_tfidf(token_lists: Sequence[Sequence[str]], labels: np.ndarray, top: i
     Outliers form one extra background class, so words common everywhere score low.
     A word counts once per message, so one chatty message cannot make a keyword.
     """
-    k = labels.max() + 1
+    k = int(labels.max()) + 1 if len(labels) else 0
     counts = [Counter() for _ in range(k + 1)]  # the last one is the background
     for tokens, label in zip(token_lists, labels):
         counts[label if label != OUTLIER else k].update(set(tokens))

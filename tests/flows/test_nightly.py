@@ -81,3 +81,15 @@ def test_bad_runs_fail_in_one_line(small_community, tmp_path):
         result = CliRunner().invoke(app, ["run", *args])
         assert result.exit_code == 1, result.output
         assert result.output.startswith("error:") and "Traceback" not in result.output
+
+
+def test_a_community_without_content_runs_to_zero_themes(tmp_path, database_url):
+    export = tmp_path / "noise.csv"
+    rows = [["群", f"u{i}", "x", f"2026-10-0{1 + i % 9} 10:00:00", text, f"n{i}"]
+            for i, text in enumerate(["[动画表情]", "+1", '"小鹿"邀请"阿May"加入了群聊', "哈哈", "同求"] * 4)]
+    with open(export, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["group", "sender_id", "sender_name", "time", "text", "message_id"], *rows])
+    assert CliRunner().invoke(app, ["ingest", str(export), "--community", "noise"]).exit_code == 0
+    record = run("--community", "noise")
+    assert (record["messages"], record["content_messages"], record["themes"], record["members_tagged"]) == (20, 0, 0, 0)
+    assert themes_json("noise") == []
