@@ -68,7 +68,8 @@ def print_json(payload) -> None:
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Export files or folders of them.")],
     community: Annotated[str, typer.Option(help="Community the messages belong to.")] = "default",
-    format: Annotated[str, typer.Option("--format", help="auto (by file name), csv or jsonl.")] = "auto",
+    format: Annotated[str, typer.Option("--format", help="auto (detected from each file's content), wecom, "
+                                        "telegram, memotrace, pywxdump, qq, whatsapp, csv or jsonl.")] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object of counts.")] = False,
 ) -> None:
     """Read chat exports into the store; the same file twice adds nothing."""
@@ -88,6 +89,10 @@ def ingest(
     else:
         typer.echo(f"{counts['files']} file(s), {counts['messages']} records: {counts['new']} new, "
                    f"{counts['duplicates']} duplicates, {counts['quarantined']} quarantined")
+        typer.echo("types: " + ", ".join(f"{kind} {n}" for kind, n in counts["types"].items()))
+        if counts["skipped"]:
+            typer.echo(f"skipped {len(counts['skipped'])} file(s) of no known format: "
+                       + ", ".join(counts["skipped"][:5]) + (" ..." if len(counts["skipped"]) > 5 else ""))
 
 
 @app.command()

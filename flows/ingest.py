@@ -1,75 +1,90 @@
-"""Read export files into the store: every record once, bad rows quarantined with a reason."""
+"""Read export files into the store: every record once, bad records quarantined with a reason."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import importlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from flows.sources import MessageRecord, Reject
-from flows.sources.tabular import READERS
-from models.store import IngestCounts, Ingester
+from flows.sources import FORMAT_MODULES, MessageRecord, ParseOptions, Reject, detect_format, get_format
+from flows.sources.encoding import read_head
+from models.store import Ingester
 from nlp.clean import redact
 
-FORMATS = tuple(READERS)
+FORMATS = tuple(FORMAT_MODULES)
 
 
 class IngestError(Exception):
     """Input that cannot be ingested at all (the CLI prints it as one line)."""
 
 
-def detect_format(path: Path) -> str:
-    suffix = path.suffix.lower().lstrip(".")
-    if suffix in ("jsonl", "ndjson", "json"):
-        return "jsonl"
-    if suffix in ("csv", "tsv", "txt"):
-        return "csv"
-    raise IngestError(f"{path}: cannot tell the format from the name; pass --format ({', '.join(FORMATS)})")
-
-
-def expand(paths: Sequence[Path]) -> list[Path]:
-    files = []
+def expand(paths: Sequence[Path]) -> tuple[list[Path], bool]:
+    """Files to read, and whether any came from a folder (where unrecognised files are skipped)."""
+    files, from_folder = [], False
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".csv", ".jsonl", ".ndjson"))
+            files += sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            from_folder = True
         elif path.is_file():
             files.append(path)
         else:
             raise IngestError(f"{path}: no such file or folder")
     if not files:
-        raise IngestError("no export files found in " + ", ".join(map(str, paths)))
-    return files
+        raise IngestError("no files found in " + ", ".join(map(str, paths)))
+    return files, from_folder
+
+
+def names_module():
+    """WeCom group files name groups and members (absent until that parser exists)."""
+    try:
+        return importlib.import_module(FORMAT_MODULES["wecom"])
+    except ModuleNotFoundError:
+        return None
 
 
 def ingest_files(session: Session, paths: Sequence[Path], community: str, fmt: str = "auto",
                  timezone: str = "Asia/Shanghai", on_record: Callable[[], None] | None = None) -> dict:
     """Ingest files into ``community``; returns the counts the CLI prints."""
-    if fmt != "auto" and fmt not in READERS:
+    if fmt != "auto" and fmt not in FORMATS:
         raise IngestError(f"unknown format {fmt!r}; choose auto, {', '.join(FORMATS)}")
-    files = expand(paths)
+    files, from_folder = expand(paths)
+    options = ParseOptions(timezone=ZoneInfo(timezone))
     ingester = Ingester(session, community)
-    tz = ZoneInfo(timezone)
+    read, skipped = 0, []
+    wecom = names_module()
     for path in files:
-        reader = READERS[detect_format(path) if fmt == "auto" else fmt]
-        ingester.add(_accepted(reader(path, tz), ingester, on_record, path))
-    counts: IngestCounts = ingester.counts
-    if counts.messages == 0:
-        raise IngestError(f"nothing could be read ({counts.quarantined} record(s) quarantined)")
-    return {"files": len(files), "messages": counts.messages + counts.quarantined, "new": counts.new,
-            "duplicates": counts.duplicates, "quarantined": counts.quarantined}
-
-
-def _accepted(items, ingester: Ingester, on_record, path: Path):
-    """Records with personal data redacted; rejects go to quarantine, a broken file becomes one reject."""
-    try:
-        for item in items:
-            if on_record:
-                on_record()
-            if isinstance(item, Reject):
-                ingester.quarantine(item.file, item.line, item.reason)
+        if wecom and fmt in ("auto", "wecom") and wecom.is_names_file(read_head(path)):
+            wecom.read_names(path, options)
+            read += 1
+            continue
+        name = detect_format(path) if fmt == "auto" else fmt
+        if name is None:
+            if from_folder:
+                skipped.append(str(path))
             else:
-                yield MessageRecord(item.group, item.sender_id, item.sender_name, item.sent_at, redact(item.text),
-                                    item.source_key)
-    except (UnicodeDecodeError, OSError) as error:
-        ingester.quarantine(str(path), 0, f"file could not be read: {error}")
+                ingester.quarantine(str(path), 0, "format not recognised; pass --format")
+            continue
+        read += 1
+        ingester.add(accepted(get_format(name).parse(path, options), ingester, on_record))
+    counts = ingester.finish()
+    if counts.messages == 0:
+        raise IngestError(f"nothing could be read ({counts.quarantined} record(s) quarantined"
+                          + (f", {len(skipped)} file(s) of no known format" if skipped else "") + ")")
+    return {"files": read, "messages": counts.messages + counts.quarantined, "new": counts.new,
+            "duplicates": counts.duplicates, "quarantined": counts.quarantined,
+            "types": dict(sorted(counts.types.items())), "skipped": skipped}
+
+
+def accepted(items: Iterator[MessageRecord | Reject], ingester: Ingester,
+             on_record: Callable[[], None] | None) -> Iterator[MessageRecord]:
+    """Records with personal data redacted; rejects go to quarantine."""
+    for item in items:
+        if on_record:
+            on_record()
+        if isinstance(item, Reject):
+            ingester.quarantine(item.file, item.line, item.reason)
+        else:
+            yield replace(item, text=redact(item.text), quote=redact(item.quote) if item.quote else item.quote)

@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 
-from sqlalchemy import delete, func, select, update
+from collections import Counter
+
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from models.tables import Community, Group, Member, MemberTag, Message, Quarantine, Run, Theme, ThemeMessage
+from models.tables import (Community, Group, Member, MemberAlias, MemberTag, Message, Quarantine, Run, Theme,
+                           ThemeMessage)
+
+THEME_TYPES = ("text", "quote")  # message types whose text may voice a demand
 
 
 def utc(moment: datetime | None) -> datetime | None:
@@ -31,6 +36,7 @@ class IngestCounts:
     new: int = 0
     duplicates: int = 0
     quarantined: int = 0
+    types: Counter = field(default_factory=Counter)  # message type -> records read
 
 
 def community_by_name(session: Session, name: str, create: bool = False) -> Community | None:
@@ -50,6 +56,7 @@ class Ingester:
         self.community = community_by_name(session, community, create=True)
         self.groups = {g.name: g.id for g in session.scalars(select(Group).where(Group.community_id == self.community.id))}
         self.members = {m.sender_id: m for m in session.scalars(select(Member).where(Member.community_id == self.community.id))}
+        self.aliases: dict[tuple[int, str], MemberAlias] = {}
         self.counts = IngestCounts()
 
     def add(self, records: Iterable) -> None:
@@ -65,8 +72,18 @@ class Ingester:
             self.session.add(Quarantine(community_id=self.community.id, file=file, line=line, reason=reason[:500],
                                         created_at=now()))
 
+    def finish(self) -> IngestCounts:
+        """Mark messages that a recall record of this community points at as recalled."""
+        recalled = select(Message.recalls).where(Message.community_id == self.community.id,
+                                                 Message.recalls.is_not(None)).scalar_subquery()
+        self.session.execute(update(Message).where(and_(Message.community_id == self.community.id,
+                                                        Message.source_key.in_(recalled), ~Message.recalled))
+                             .values(recalled=True))
+        return self.counts
+
     def _add_batch(self, batch: Sequence) -> None:
         self.counts.messages += len(batch)
+        self.counts.types.update(r.msg_type for r in batch)
         keys = [r.source_key for r in batch]
         known = set(self.session.scalars(select(Message.source_key).where(
             Message.community_id == self.community.id, Message.source_key.in_(keys))))
@@ -77,9 +94,12 @@ class Ingester:
                 continue
             known.add(record.source_key)
             member = self._member(record)
+            self._alias(member.id, record.sender_name, record.sent_at)
             rows.append(dict(community_id=self.community.id, group_id=self._group(record.group), member_id=member.id,
                              source_key=record.source_key, sender_name=record.sender_name, sent_at=record.sent_at,
-                             text=record.text))
+                             text=record.text, msg_type=record.msg_type, reply_to=record.reply_to,
+                             quote=record.quote, mentions=list(record.mentions) or None, recalls=record.recalls,
+                             recalled=False, source_format=record.source_format, source_file=record.source_file))
         if rows:
             self.session.execute(Message.__table__.insert(), rows)
         self.counts.new += len(rows)
@@ -92,6 +112,17 @@ class Ingester:
             self.session.flush()
             self.groups[name] = group.id
         return self.groups[name]
+
+    def _alias(self, member_id: int, name: str, seen: datetime) -> None:
+        alias = self.aliases.get((member_id, name))
+        if alias is None:
+            alias = self.session.scalar(select(MemberAlias).where(MemberAlias.member_id == member_id,
+                                                                  MemberAlias.name == name))
+            if alias is None:
+                alias = MemberAlias(member_id=member_id, name=name, first_seen=seen, last_seen=seen)
+                self.session.add(alias)
+            self.aliases[(member_id, name)] = alias
+        alias.first_seen, alias.last_seen = min(utc(alias.first_seen), seen), max(utc(alias.last_seen), seen)
 
     def _member(self, record) -> Member:
         member = self.members.get(record.sender_id)
@@ -120,10 +151,12 @@ class StoredMessage:
 
 
 def messages_of(session: Session, community: Community) -> list[StoredMessage]:
+    """The messages whose text may voice a demand: typed text or quote, not recalled."""
     rows = session.execute(
         select(Message.id, Member.sender_id, Group.name, Message.sent_at, Message.text)
         .join(Member, Member.id == Message.member_id).join(Group, Group.id == Message.group_id)
-        .where(Message.community_id == community.id).order_by(Message.sent_at, Message.id)
+        .where(Message.community_id == community.id, Message.msg_type.in_(THEME_TYPES), ~Message.recalled)
+        .order_by(Message.sent_at, Message.id)
     )
     return [StoredMessage(i, member, group, utc(sent), text) for i, member, group, sent, text in rows]
 

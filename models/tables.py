@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -51,6 +51,26 @@ class Message(Base):
     sender_name: Mapped[str] = mapped_column(String(200), default="")
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     text: Mapped[str] = mapped_column(Text)
+    msg_type: Mapped[str] = mapped_column(String(20), default="text", server_default="text")
+    reply_to: Mapped[str | None] = mapped_column(String(200))  # source_key of the message replied to
+    quote: Mapped[str | None] = mapped_column(Text)  # quoted text inlined in a reply
+    mentions: Mapped[list | None] = mapped_column(JSON)
+    recalls: Mapped[str | None] = mapped_column(String(200))  # a recall record: the recalled source_key
+    recalled: Mapped[bool] = mapped_column(default=False, server_default=false())
+    source_format: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    source_file: Mapped[str] = mapped_column(String(500), default="", server_default="")
+
+
+class MemberAlias(Base):
+    """Every display name a member was seen under, with when."""
+
+    __tablename__ = "member_aliases"
+    __table_args__ = (UniqueConstraint("member_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Quarantine(Base):

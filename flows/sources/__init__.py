@@ -1,31 +1,53 @@
-"""Export-format parsers: each turns a file into MessageRecords plus Rejects, never raising on bad rows."""
+"""Export-format parsers, one module per family, and detection of a file's format by content.
+
+Each module defines ``FORMATS: dict[str, Format]`` (see records.py). WeCom's group files
+(groupchat/get JSON) carry no messages but name groups and members: ``wecom.is_names_file``
+and ``wecom.read_names`` handle them before the message files are parsed.
+"""
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
-from datetime import datetime
+import importlib
+from pathlib import Path
+
+from flows.sources.encoding import read_head
+from flows.sources.records import Format, MessageRecord, ParseOptions, Reject, derived_key
+
+# Detection order: specific formats first, the generic column-mapped CSV / JSON lines last.
+FORMAT_MODULES = {
+    "wecom": "flows.sources.wecom",
+    "telegram": "flows.sources.telegram",
+    "memotrace": "flows.sources.memotrace",
+    "pywxdump": "flows.sources.pywxdump",
+    "qq": "flows.sources.qq",
+    "whatsapp": "flows.sources.whatsapp",
+    "jsonl": "flows.sources.tabular",
+    "csv": "flows.sources.tabular",
+}
 
 
-@dataclass(frozen=True)
-class MessageRecord:
-    group: str
-    sender_id: str
-    sender_name: str
-    sent_at: datetime  # timezone-aware, UTC
-    text: str
-    source_key: str  # the export's message id, or a key derived from the record itself
+def get_format(name: str) -> Format:
+    return importlib.import_module(FORMAT_MODULES[name]).FORMATS[name]
 
 
-@dataclass(frozen=True)
-class Reject:
-    """A record that could not be read, kept aside with where it was and why."""
+def available_formats() -> list[str]:
+    names = []
+    for name, module in FORMAT_MODULES.items():
+        try:
+            importlib.import_module(module)
+            names.append(name)
+        except ModuleNotFoundError:
+            continue
+    return names
 
-    file: str
-    line: int
-    reason: str
+
+def detect_format(path: Path) -> str | None:
+    """The first format whose sniff accepts the file's head, or None."""
+    head = read_head(path)
+    for name in available_formats():
+        if get_format(name).sniff(head):
+            return name
+    return None
 
 
-def derived_key(group: str, sent_at: datetime, sender_id: str, text: str, ordinal: int) -> str:
-    """A stable key for formats without message ids; ``ordinal`` keeps genuine repeats apart."""
-    digest = hashlib.sha1(f"{group}\x1f{sent_at.isoformat()}\x1f{sender_id}\x1f{text}\x1f{ordinal}".encode())
-    return "h:" + digest.hexdigest()
+__all__ = ["Format", "MessageRecord", "ParseOptions", "Reject", "derived_key", "detect_format", "get_format",
+           "available_formats", "FORMAT_MODULES"]

@@ -14,14 +14,15 @@ seconds/milliseconds; times without an offset are read in the given time zone.
 from __future__ import annotations
 
 import csv
+import io
 import json
-from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flows.sources import MessageRecord, Reject, derived_key
+from flows.sources.encoding import open_text
+from flows.sources.records import Format, KeyMaker, MessageRecord, ParseOptions, Reject
 
 COLUMNS = {
     "group": ("group", "group_name", "room", "chat", "群", "群名"),
@@ -56,7 +57,8 @@ def resolve_columns(names: list[str]) -> dict[str, str]:
     return mapping
 
 
-def to_record(row: dict, columns: dict[str, str], tz: ZoneInfo, seen: Counter) -> MessageRecord:
+def to_record(row: dict, columns: dict[str, str], tz: ZoneInfo, keys: KeyMaker, fmt: str, path: Path,
+              line: int) -> MessageRecord:
     values = {f: row.get(c) for f, c in columns.items()}
     missing = [f for f in REQUIRED if values.get(f) in (None, "")]
     if missing:
@@ -68,34 +70,35 @@ def to_record(row: dict, columns: dict[str, str], tz: ZoneInfo, seen: Counter) -
         raise ValueError(f"unreadable time {str(values['time'])[:40]!r}") from None
     key = values.get("message_id")
     if key in (None, ""):
-        identity = (group, sent_at, sender_id, text)
-        seen[identity] += 1
-        key = derived_key(group, sent_at, sender_id, text, seen[identity])
+        key = keys.key(group, sent_at, sender_id, text)
     name = str(values.get("sender_name") or sender_id).strip()
-    return MessageRecord(group, sender_id, name, sent_at, text, str(key).strip())
+    return MessageRecord(group, sender_id, name, sent_at, text, str(key).strip(), source_format=fmt,
+                         source_file=path.name, line=line)
 
 
-def read_csv(path: Path, tz: ZoneInfo) -> Iterator[MessageRecord | Reject]:
-    with open(path, encoding="utf-8-sig", newline="") as handle:
+def read_csv(path: Path, options: ParseOptions) -> Iterator[MessageRecord | Reject]:
+    with open_text(path, newline="") as handle:
         reader = csv.DictReader(handle)
         columns = resolve_columns(reader.fieldnames or [])
         absent = [f for f in REQUIRED if f not in columns]
         if absent:
             yield Reject(str(path), 1, f"header lacks column(s) {', '.join(absent)}")
             return
-        seen: Counter = Counter()
+        keys = KeyMaker()
+        line = reader.line_num + 1
         for row in reader:
             try:
                 if None in row:
                     raise ValueError("more fields than the header")
-                yield to_record(row, columns, tz, seen)
+                yield to_record(row, columns, options.timezone, keys, "csv", path, line)
             except ValueError as error:
-                yield Reject(str(path), reader.line_num, str(error))
+                yield Reject(str(path), line, str(error))
+            line = reader.line_num + 1
 
 
-def read_jsonl(path: Path, tz: ZoneInfo) -> Iterator[MessageRecord | Reject]:
-    seen: Counter = Counter()
-    with open(path, encoding="utf-8-sig") as handle:
+def read_jsonl(path: Path, options: ParseOptions) -> Iterator[MessageRecord | Reject]:
+    keys = KeyMaker()
+    with open_text(path) as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -103,9 +106,26 @@ def read_jsonl(path: Path, tz: ZoneInfo) -> Iterator[MessageRecord | Reject]:
                 row = json.loads(line)
                 if not isinstance(row, dict):
                     raise ValueError("not a JSON object")
-                yield to_record(row, resolve_columns(list(row)), tz, seen)
+                yield to_record(row, resolve_columns(list(row)), options.timezone, keys, "jsonl", path, number)
             except ValueError as error:  # json.JSONDecodeError is a ValueError
                 yield Reject(str(path), number, str(error).splitlines()[0][:200])
 
 
-READERS = {"csv": read_csv, "jsonl": read_jsonl}
+def sniff_csv(head: str) -> bool:
+    try:
+        header = next(csv.reader(io.StringIO(head.lstrip("\ufeff").split("\n", 1)[0])))
+    except (StopIteration, csv.Error):
+        return False
+    return all(f in resolve_columns(header) for f in REQUIRED)
+
+
+def sniff_jsonl(head: str) -> bool:
+    first = head.lstrip("\ufeff").lstrip().split("\n", 1)[0]
+    try:
+        row = json.loads(first)
+    except ValueError:
+        return False
+    return isinstance(row, dict) and all(f in resolve_columns(list(row)) for f in REQUIRED)
+
+
+FORMATS = {"csv": Format("csv", sniff_csv, read_csv), "jsonl": Format("jsonl", sniff_jsonl, read_jsonl)}
