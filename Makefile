@@ -27,6 +27,7 @@ test: install
 
 bench: install
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/ingest.py
 
 sample:
 	$(PYTHON) data/sample/generate.py
