@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -74,16 +75,24 @@ def ingest(
 ) -> None:
     """Read chat exports into the store; the same file twice adds nothing."""
     from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from flows.ingest import ingest_files
 
-    progress = Progress(SpinnerColumn(), TextColumn("ingesting {task.completed} records"), TimeElapsedColumn(),
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("files · {task.fields[records]:,} records"), TimeElapsedColumn(),
                         console=Console(stderr=True), disable=as_json or not sys.stderr.isatty())
+    records = itertools.count(1)
+
+    def count_record() -> None:
+        if (n := next(records)) % 1000 == 0:
+            progress.update(bar, records=n)
+
     with progress, sessions().begin() as session:
-        bar = progress.add_task("ingest", total=None)
-        counts = ingest_files(session, paths, community, format, get_settings().timezone,
-                              on_record=lambda: progress.advance(bar))
+        bar = progress.add_task("ingest", total=None, records=0)
+        counts = ingest_files(session, paths, community, format, get_settings().timezone, on_record=count_record,
+                              on_file=lambda path, n, total: progress.update(bar, description=path.name[:30],
+                                                                             completed=n - 1, total=total))
     if as_json:
         print_json(counts)
     else:

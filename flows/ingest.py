@@ -46,7 +46,8 @@ def names_module():
 
 
 def ingest_files(session: Session, paths: Sequence[Path], community: str, fmt: str = "auto",
-                 timezone: str = "Asia/Shanghai", on_record: Callable[[], None] | None = None) -> dict:
+                 timezone: str = "Asia/Shanghai", on_record: Callable[[], None] | None = None,
+                 on_file: Callable[[Path, int, int], None] | None = None) -> dict:
     """Ingest files into ``community``; returns the counts the CLI prints."""
     if fmt != "auto" and fmt not in FORMATS:
         raise IngestError(f"unknown format {fmt!r}; choose auto, {', '.join(FORMATS)}")
@@ -55,7 +56,9 @@ def ingest_files(session: Session, paths: Sequence[Path], community: str, fmt: s
     ingester = Ingester(session, community)
     read, skipped = 0, []
     wecom = names_module()
-    for path in files:
+    for number, path in enumerate(files, start=1):
+        if on_file:
+            on_file(path, number, len(files))
         if wecom and fmt in ("auto", "wecom") and wecom.is_names_file(read_head(path)):
             wecom.read_names(path, options)
             read += 1
