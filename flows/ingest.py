@@ -38,11 +38,12 @@ def expand(paths: Sequence[Path]) -> tuple[list[Path], bool]:
 
 
 def names_module():
-    """WeCom group files name groups and members (absent until that parser exists)."""
-    try:
-        return importlib.import_module(FORMAT_MODULES["wecom"])
-    except ModuleNotFoundError:
-        return None
+    """The module that reads WeCom group files (groupchat/get), which name groups and members."""
+    return importlib.import_module(FORMAT_MODULES["wecom"])
+
+
+def names_files(files: Sequence[Path]) -> list[Path]:
+    return [path for path in files if names_module().is_names_file(read_head(path))]
 
 
 def ingest_files(session: Session, paths: Sequence[Path], community: str, fmt: str = "auto",
@@ -54,14 +55,14 @@ def ingest_files(session: Session, paths: Sequence[Path], community: str, fmt: s
     files, from_folder = expand(paths)
     options = ParseOptions(timezone=ZoneInfo(timezone))
     ingester = Ingester(session, community)
-    read, skipped = 0, []
-    wecom = names_module()
+    names = names_files(files) if fmt in ("auto", "wecom") else []
+    for path in names:  # first, so that they name the groups and members of every message file
+        names_module().read_names(path, options)
+    read, skipped = len(names), []
     for number, path in enumerate(files, start=1):
         if on_file:
             on_file(path, number, len(files))
-        if wecom and fmt in ("auto", "wecom") and wecom.is_names_file(read_head(path)):
-            wecom.read_names(path, options)
-            read += 1
+        if path in names:
             continue
         name = detect_format(path) if fmt == "auto" else fmt
         if name is None:
