@@ -17,8 +17,8 @@ TXT     blocks ``time name\\ncontent`` separated by a blank line (v2 ``StrTime n
 
 Group: the folder ``<remark>(<id>)`` gives the name for v3 (``options.group_names[id]`` wins);
 otherwise the file name (``<remark>_utf8.csv`` / ``<remark>.txt``), which equals v2's folder name.
-System notices get sender SYSTEM_SENDER and msg_type recall/join/leave/system (recalls only
-keep the notice, so ``recalls`` stays empty). Times without an offset are read in
+System notices get sender SYSTEM_SENDER and msg_type join/leave/system ("X撤回了一条消息" is a system notice: WeChat
+keeps only the notice, so ``recalls`` stays empty). Times without an offset are read in
 ``options.timezone``.
 """
 from __future__ import annotations

@@ -10,7 +10,7 @@ Variants handled:
   ``【管理员】`` titles or digits, empty names ``(747150918)``, and private chats whose headers
   carry no id (sender_id is then the name);
 - content lines, blank lines inside included (trailing blank lines are not part of the text);
-- ``系统消息(10000)``: ``X加入本群`` -> join, ``X撤回了一条消息`` -> recall, ``X退出本群`` ->
+- ``系统消息(10000)``: ``X加入本群`` -> join, ``X撤回了一条消息`` -> system, ``X退出本群`` ->
   leave, anything else -> system; whole-content placeholders [图片] [表情] [语音] [文件] [视频].
 
 A line is a header only where a header can stand: first in the file, after a blank line or a
@@ -42,7 +42,7 @@ MAIL_SENDER = re.compile(r"^(?P<name>.*)<(?P<id>[^<>\s@]+@[^<>\s@]+)>$")
 SYSTEM_ID, SYSTEM_NAME = "10000", "系统消息"
 PLACEHOLDERS = {"[图片]": "image", "[表情]": "sticker", "[语音]": "voice", "[文件]": "file", "[视频]": "video"}
 SYSTEM_TYPES = (
-    (re.compile(r"撤回了一条(成员)?消息"), "recall"),
+    (re.compile(r"撤回了一条(成员)?消息"), "system"),  # a notice; "recall" types records that withdraw one
     (re.compile(r"加入(了)?本群"), "join"),
     (re.compile(r"(退出|离开|移出)(了)?本群"), "leave"),
 )

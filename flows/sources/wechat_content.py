@@ -69,8 +69,8 @@ def wechat_type(type_code: int, subtype: int) -> str:
 def named_type(name: str) -> str:
     """msg_type of an exporter's type name (Chinese or English)."""
     name = name.strip()
-    if name.startswith("消息撤回"):  # PyWxDump: 消息撤回1, 消息撤回5, ...
-        return "recall"
+    if name.startswith("消息撤回"):  # PyWxDump: 消息撤回1, 消息撤回5, ... (notices, not the recall itself)
+        return "system"
     if name in TYPE_NAMES:
         return TYPE_NAMES[name]
     lowered = name.lower()
@@ -96,9 +96,8 @@ def clean_notice(text: str) -> str:
 
 
 def notice_type(text: str) -> str:
-    """recall, join, leave or system, from the notice's words."""
-    if "撤回了一条消息" in text:
-        return "recall"
+    """join, leave or system, from the notice's words ("X撤回了一条消息" is a system notice: WeChat
+    keeps no link to the recalled message)."""
     if re.search(r"加入(了)?群聊|加入本群|加入了该群", text):
         return "join"
     if re.search(r"移出(了)?群聊|退出(了)?群聊", text):

@@ -155,8 +155,8 @@ def media_type(text: str) -> str | None:
 
 
 def notice_type(text: str) -> str:
-    if RECALLED.match(text):
-        return "recall"
+    """join, leave or system (a notice that someone deleted a message is a system notice; the
+    member's own "This message was deleted" placeholder, in the message's place, is "recall")."""
     if JOIN.search(text):
         return "join"
     return "leave" if LEAVE.search(text) else "system"

@@ -43,7 +43,7 @@ def test_v2_csv_reads_every_row_with_types_senders_and_xml():
     assert by_line[6] == record(V2_CSV, 6, "团购群", "wxid_li", "小李", at(1, 18), "同求 @老王", "mt2:7:104", "quote",
                                 quote="求推荐记账App", mentions=("老王",))
     assert by_line[9] == record(V2_CSV, 9, "团购群", SYSTEM_SENDER, SYSTEM_SENDER, at(1, 21), '"老王" 撤回了一条消息',
-                                "mt2:7:107", "recall")
+                                "mt2:7:107", "system")
     assert by_line[12] == record(V2_CSV, 12, "团购群", "self", "我", at(1, 25), "好的我来团", "mt2:7:110")
     summary = [(r.line, r.msg_type, r.sender_id, r.text) for r in records]
     assert summary == [
@@ -53,9 +53,9 @@ def test_v2_csv_reads_every_row_with_types_senders_and_xml():
         (6, "quote", "wxid_li", "同求 @老王"),
         (7, "link", "wxid_wang", "记账App测评\n十款记账工具对比"),
         (8, "red_packet", "wxid_wang", "[红包]"),
-        (9, "recall", SYSTEM_SENDER, '"老王" 撤回了一条消息'),
+        (9, "system", SYSTEM_SENDER, '"老王" 撤回了一条消息'),
         (10, "join", SYSTEM_SENDER, '"老王"邀请"小张"加入了群聊'),
-        (11, "recall", SYSTEM_SENDER, "你撤回了一条消息"),  # CDATA and the 重新编辑 link removed
+        (11, "system", SYSTEM_SENDER, "你撤回了一条消息"),  # CDATA and the 重新编辑 link removed
         (12, "text", "self", "好的我来团"),
         (16, "text", "wxid_wang", "只有本地时间"),
         (17, "quote", "wxid_zhang", "我也要 & 加一"),  # malformed XML: regex fallback
@@ -90,7 +90,7 @@ def test_v3_csv_reads_server_ids_type_names_and_rendered_content():
     summary = [(r.line, r.msg_type, r.sender_id, r.source_key.split(":")[0] + ":") for r in records]
     assert summary == [
         (2, "text", "老王", "wx:"), (4, "sticker", "小李", "wx:"), (5, "red_packet", "老王", "wx:"),
-        (6, "quote", "小李", "wx:"), (9, "merged_forward", "小张", "wx:"), (14, "recall", SYSTEM_SENDER, "wx:"),
+        (6, "quote", "小李", "wx:"), (9, "merged_forward", "小张", "wx:"), (14, "system", SYSTEM_SENDER, "wx:"),
         (15, "system", "小李", "wx:"), (16, "join", SYSTEM_SENDER, "wx:"),
         (17, "system", SYSTEM_SENDER, "h:"),  # 消息ID 0: no server id, derived key
         (18, "link", "小张", "wx:"), (25, "other", "老王", "wx:"), (26, "file", "小李", "wx:"),
@@ -116,7 +116,7 @@ def test_v2_txt_blocks_unescape_names_and_keep_genuine_repeats():
         (1, "text", "老王", "求推荐记账App\n最好能导出", None),
         (5, "image", "Tom & Jerry", "[图片]", None),
         (8, "quote", "O'Brien", "同求", "求推荐记账App"),
-        (12, "recall", SYSTEM_SENDER, '"老王" 撤回了一条消息', None),  # v2 one-line notice
+        (12, "system", SYSTEM_SENDER, '"老王" 撤回了一条消息', None),  # v2 one-line notice
         (14, "text", "老王", "哈哈", None),
         (17, "text", "老王", "哈哈", None),
         (23, "sticker", "小李", "[表情包]", None),

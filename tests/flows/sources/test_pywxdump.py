@@ -50,13 +50,13 @@ def test_current_variant_records():
         (5, "image", "wxid_li", "[图片]"),
         (6, "quote", "wxid_zhang", "同求"),
         (9, "link", "wxid_wang", "记账App测评\n十款对比\nhttps://example.com/a"),
-        (13, "recall", SYSTEM_SENDER, '"老王" 撤回了一条消息'),
+        (13, "system", SYSTEM_SENDER, '"老王" 撤回了一条消息'),
         (14, "join", SYSTEM_SENDER, '"老王"邀请"小张"加入了群聊'),
         (15, "text", "self", "好的我来团"),
         (16, "voice", "wxid_li", "语音时长：3.20秒\n翻译结果：明天几点发货"),
         (19, "system", SYSTEM_SENDER, '"${wxid_li}" 拍了拍 "${wxid_wang}"'),  # sysmsg XML: the template
         (20, "system", "wxid_li", '"小李" 拍了拍 "老王"'),  # 拍一拍 with a member talker keeps the member
-        (23, "recall", SYSTEM_SENDER, "你撤回了一条消息"),
+        (23, "system", SYSTEM_SENDER, "你撤回了一条消息"),
         (24, "text", "wxid_wang", "English type name"),
         (25, "other", "wxid_wang", "游戏相关"),
     ]

@@ -39,7 +39,7 @@ def test_all_messages_file_with_many_conversations_and_mixed_line_ends():
     group, friend = "报销工具交流群", "老朋友"
     assert rows(run(path)) == [
         (9, group, "10001", "小王", utc(2016, 7, 19, 1, 27, 15), "text", "求一个好用的报销工具\n有吗", ()),
-        (13, group, SYSTEM_SENDER, "系统消息", utc(2016, 7, 19, 1, 28, 2), "recall", "小李撤回了一条消息", ()),
+        (13, group, SYSTEM_SENDER, "系统消息", utc(2016, 7, 19, 1, 28, 2), "system", "小李撤回了一条消息", ()),
         (16, group, "20002", "【管理员】老张(北京)", utc(2016, 7, 19, 2, 0), "text", "第一段\n\n第二段，内有空行", ()),
         (22, group, "747150918", "", utc(2016, 7, 19, 2, 1), "image", "[图片]", ()),
         (25, group, "271147505", "271147505", utc(2016, 7, 19, 2, 2), "text", "@小王 @老张(北京) 这个可以",

@@ -86,7 +86,7 @@ def test_orders_mixed_in_one_file_follow_their_own_style():
         (2, "Ana", "Ana", utc(2024, 1, 5, 1, 0), "text", "ambiguous, day first like the line above", ()),
         (3, "Ben", "Ben", utc(2023, 12, 25, 10, 31), "text", "Merry Christmas", ()),
         (4, "Ben", "Ben", utc(2024, 1, 5, 1, 1), "text", "ambiguous, month first like the line above", ()),
-        (5, S, S, utc(2024, 1, 5, 1, 2), "recall", "你撤回了一条消息", ()),
+        (5, S, S, utc(2024, 1, 5, 1, 2), "system", "你撤回了一条消息", ()),
         (6, "Ben", "Ben", utc(2024, 1, 5, 1, 3), "file", "<附件：报告.docx>", ()),
         (7, "陈", "陈", utc(2024, 1, 6, 7, 4), "text", "中文 @老王\u2005你好", ("老王",)),  # 2024/1/6 下午3:04
         (8, S, S, utc(2024, 1, 6, 7, 5), "join", "陈 通过此群组的邀请链接加入", ()),
