@@ -4,10 +4,10 @@ Variants: a single-chat export (root {name, type, id, messages}); a full export 
 and left_chats.list[], each such a chat); current exports and the 2020 ones (numeric from_id
 / actor_id, no date_unixtime, no text_entities, an "edited" 1970 sentinel: edits are ignored).
 
-Memory: the export is one JSON document, read with json.load: a parse holds the whole file
-in memory (several times its size as Python objects). Fine for group exports of a few hundred
-MB; larger ones would need an incremental JSON parser, which the venv lacks. So a truncated
-or invalid file yields one Reject (at the decoder's line), and no records.
+Memory: the export is one JSON document, streamed with ijson, one message object at a time,
+so a million-message export parses in bounded memory. A truncated or corrupt file yields the
+messages before the damage, then one Reject for the rest. tdesktop writes a chat's name and
+id before its messages, which streaming relies on.
 
 Records: ``line`` is the message's 1-based position among all messages of the file.
 source_key = f"tg:{chat_id}:{id}"; reply_to the same for reply_to_message_id (in the chat
@@ -188,50 +188,77 @@ def to_record(msg: object, chat_id: object, group: str, options: ParseOptions, p
                          source_file=path.name, line=line)
 
 
-def chats_of(root: object) -> list | None:
-    """The chat objects of a single-chat or full export; None for neither."""
-    if not isinstance(root, dict):
-        return None
-    if "messages" in root:
-        return [root]
-    if "chats" not in root and "left_chats" not in root:
-        return None
-    chats = []
-    for key in ("chats", "left_chats"):
-        listed = root[key].get("list") if isinstance(root.get(key), dict) else None
-        chats += listed if isinstance(listed, list) else []
-    return chats
+CHATS = ("", "chats.list.item", "left_chats.list.item")  # where chat objects stand (single, full export)
+
+
+def join(*parts: str) -> str:
+    return ".".join(p for p in parts if p)
 
 
 def parse(path: Path, options: ParseOptions) -> Iterator[MessageRecord | Reject]:
+    import ijson
+
+    line, chats_seen = 0, 0
+    chat: dict = {}
+    builder, depth = None, 0
     try:
         with open_text(path) as handle:
-            root = json.load(handle)
-    except json.JSONDecodeError as error:
-        yield Reject(str(path), error.lineno, f"invalid JSON ({error.msg}): file truncated or corrupt")
+            for prefix, event, value in ijson.parse(Utf8(handle)):
+                if builder is not None:  # inside a message: build it whole, then turn it into a record
+                    builder.event(event, value)
+                    depth += (event in ("start_map", "start_array")) - (event in ("end_map", "end_array"))
+                    if depth == 0:
+                        line += 1
+                        yield record_or_reject(builder.value, chat, options, path, line)
+                        builder = None
+                    continue
+                where = next((c for c in CHATS if prefix == join(c, "messages.item")), None)
+                if where is not None:
+                    if event in ("start_map", "start_array"):
+                        builder, depth = ijson.ObjectBuilder(), 1
+                        builder.event(event, value)
+                    else:
+                        line += 1
+                        yield Reject(str(path), line, "message is not an object")
+                elif prefix in CHATS and event == "start_map" and (prefix or not chats_seen):
+                    chat = {"prefix": prefix, "messages": False}
+                elif prefix in CHATS and event == "end_map" and chat.get("prefix") == prefix and chat:
+                    chats_seen += chat["messages"]
+                    if not chat["messages"] and (prefix or chats_seen == 0) and chat.get("name") is not None:
+                        line += 1
+                        yield Reject(str(path), line, "chat entry without a messages list")
+                elif chat and prefix == join(chat["prefix"], "messages") and event == "start_array":
+                    chat["messages"] = True
+                elif chat and prefix in (join(chat["prefix"], "name"), join(chat["prefix"], "id")):
+                    chat[prefix.rsplit(".", 1)[-1]] = value
+    except (ijson.JSONError, ValueError) as error:
+        yield Reject(str(path), line + 1, f"invalid JSON after {line} message(s): file truncated or corrupt "
+                                          f"({str(error)[:120]})")
         return
-    except (OSError, ValueError, RecursionError) as error:
+    except OSError as error:
         yield Reject(str(path), 0, f"unreadable file: {str(error)[:160]}")
         return
-    chats = chats_of(root)
-    if chats is None:
+    if chats_seen == 0 and line == 0:
         yield Reject(str(path), 0, "no Telegram chat or messages found")
-        return
-    line = 0
-    for chat in chats:
-        messages = chat.get("messages") if isinstance(chat, dict) else None
-        if not isinstance(messages, list):
-            line += 1
-            yield Reject(str(path), line, "chat entry without a messages list")
-            continue
-        chat_id = chat.get("id") if is_int(chat.get("id")) or str(chat.get("id")).isdigit() else None
-        group = str(chat.get("name") or chat_id)
-        for msg in messages:
-            line += 1
-            try:
-                yield to_record(msg, chat_id, group, options, path, line)
-            except BAD_RECORD as error:
-                yield Reject(str(path), line, str(error)[:200])
+
+
+class Utf8:
+    """Bytes for ijson from a text handle of any detected encoding."""
+
+    def __init__(self, handle):
+        self.handle = handle
+
+    def read(self, size: int = -1) -> bytes:
+        return self.handle.read(size).encode("utf-8")
+
+
+def record_or_reject(msg: object, chat: dict, options: ParseOptions, path: Path, line: int) -> MessageRecord | Reject:
+    raw_id = chat.get("id")
+    chat_id = int(raw_id) if is_int(raw_id) or str(raw_id).isdigit() else None
+    try:
+        return to_record(msg, chat_id, str(chat.get("name") or chat_id), options, path, line)
+    except BAD_RECORD as error:
+        return Reject(str(path), line, str(error)[:200])
 
 
 def sniff(head: str) -> bool:

@@ -127,12 +127,15 @@ def test_2020_export_numeric_ids_and_local_dates():
 
 
 @pytest.mark.parametrize("fraction", [0.0, 0.01, 0.3, 0.5, 0.9, 0.999])
-def test_a_truncated_file_gives_one_reject(tmp_path, fraction):
+def test_a_truncated_file_keeps_what_came_before_and_rejects_the_rest(tmp_path, fraction):
     data = SINGLE.read_bytes()
     path = tmp_path / "result.json"
     path.write_bytes(data[:int(len(data) * fraction)])
     got = items(path)
-    assert len(got) == 1 and isinstance(got[0], Reject) and got[0].file == str(path)
+    assert isinstance(got[-1], Reject) and got[-1].file == str(path)
+    whole = [(i.line, getattr(i, "source_key", None), getattr(i, "text", None)) for i in items(SINGLE)]
+    before = [(i.line, getattr(i, "source_key", None), getattr(i, "text", None)) for i in got[:-1]]
+    assert before == whole[:len(before)]  # the messages before the damage, as in the whole file
 
 
 @pytest.mark.parametrize("content", [b"[1, 2, 3]", b'{"about": "x"}', b"null", b"\xff\xfe\x00\x00garbage"])
