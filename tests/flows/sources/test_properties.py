@@ -71,3 +71,18 @@ def test_every_written_record_is_read_back_once(fmt, texts, gaps):
     assert [r.text for r in items] == [m.text for m in lines]
     assert len({r.source_key for r in items}) == len(lines)  # genuine repeats keep distinct keys
     assert [r.source_key for r in items] == [r.source_key for r in again]
+
+
+@pytest.mark.parametrize("path", fixture_files(), ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_each_fixture_is_claimed_by_its_own_format_only(path):
+    from flows.sources.encoding import read_head
+    from flows.sources.wecom import is_names_file
+
+    head, family = read_head(path), path.relative_to(FIXTURES).parts[0]
+    claimed = [fmt for fmt in FORMATS if get_format(fmt).sniff(head)]
+    if is_names_file(head):
+        assert family == "wecom" and claimed == []
+    elif claimed:
+        assert claimed == [family]
+    else:  # only deliberately broken fixtures go unrecognised
+        assert any(word in path.name for word in ("broken", "truncated")), path
