@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 run: install
-	$(QS) ingest data/sample --community sample
+	$(QS) ingest data/sample/*.csv --community sample
 	$(QS) run --community sample
 	$(QS) serve --host $(HOST) --port $(PORT)
 
