@@ -1,4 +1,9 @@
-"""Normalise chat text and flag what carries no demand (system notices, stickers, ads, echoes)."""
+"""Normalise chat text and flag what carries no demand (system notices, stickers, ads, echoes).
+
+Traditional characters become simplified (OpenCC t2s), full-width forms half-width (NFKC);
+emoji and [表情] codes are kept apart as emotion cues, URLs and @mentions as features, and a
+quoted message rendered into the text is separated from the reply.
+"""
 from __future__ import annotations
 
 import re
@@ -6,6 +11,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 URL = re.compile(r"(?:https?://|www\.)[^\s\u3000-\u303f\uff00-\uffef]+|\b[a-z0-9-]+\.(?:cn|com|net)/\S*", re.I)
 MENTION = re.compile(r"@[^\s@，,。:：]{1,20}[\s\u2005]?")
@@ -24,6 +30,12 @@ ECHO = re.compile(
 )
 PROMO = re.compile(r"加微信|加v|加我v|vx|领券|优惠券|刷单|兼职|日结|返利|代理|招募|扫码|私聊我|点击链接|低价出|免费领|薇信|威信", re.I)
 
+# A quote rendered into the text: WeChat's 「name：quoted」 over a dashed rule, or "回复 name：".
+QUOTE_BLOCK = re.compile(r"^\s*[「“\"](?P<quote>.+?)[」”\"]\s*\n\s*(?:-\s*){3,}\n(?P<reply>.*)$", re.S)
+QUOTE_AFTER = re.compile(r"^(?P<reply>.*?)\n\s*(?:-\s*){3,}\n\s*[「“\"](?P<quote>.+?)[」”\"]\s*$", re.S)
+REPLY_PREFIX = re.compile(r"^\s*回复\s*@?[^\s:：]{1,20}\s*[:：]\s*")
+QUOTE_AUTHOR = re.compile(r"^[^:：\n]{1,20}[:：]\s*")
+
 PHONE = re.compile(r"(?<!\d)1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")
 ID_CARD = re.compile(r"(?<![0-9Xx])\d{17}[\dXx](?![0-9Xx])")
 BANK_CARD = re.compile(r"(?<!\d)(?:\d{4}[ -]?){3,4}\d{1,4}(?!\d)")
@@ -39,6 +51,7 @@ class CleanText:
     urls: tuple[str, ...] = ()
     mentions: tuple[str, ...] = ()
     flags: frozenset[str] = frozenset()
+    quote: str = ""  # a quoted message found in the text, without its author
 
     @property
     def is_content(self) -> bool:
@@ -54,8 +67,29 @@ def redact(text: str) -> str:
     return BANK_CARD.sub("[卡号]", text)
 
 
+@lru_cache(maxsize=1)
+def _to_simplified():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def simplify(text: str) -> str:
+    """Traditional Chinese to simplified (OpenCC t2s)."""
+    return _to_simplified().convert(text)
+
+
+def split_quote(text: str) -> tuple[str, str]:
+    """(reply, quoted text) when the text renders a quoted message; else (text, "")."""
+    for pattern in (QUOTE_BLOCK, QUOTE_AFTER):
+        if match := pattern.match(text):
+            return match["reply"].strip(), QUOTE_AUTHOR.sub("", match["quote"].strip(), count=1)
+    return REPLY_PREFIX.sub("", text, count=1), ""
+
+
 def clean(text: str) -> CleanText:
-    raw = unicodedata.normalize("NFKC", text or "").replace("\u2005", " ").strip()
+    raw = simplify(unicodedata.normalize("NFKC", text or "").replace("\u2005", " ").strip())
+    raw, quote = split_quote(raw)
     flags: set[str] = set()
     if SYSTEM_PATTERNS.search(raw):
         flags.add("system")
@@ -73,7 +107,7 @@ def clean(text: str) -> CleanText:
         flags.add("echo")
     elif len(MEANINGFUL.findall(body)) < 4:
         flags.add("short")
-    return CleanText(body, emotions, urls, mentions, frozenset(flags))
+    return CleanText(body, emotions, urls, mentions, frozenset(flags), quote)
 
 
 def flag_repeated_promotions(cleaned: Sequence[CleanText], senders: Sequence[str], min_length: int = 15) -> list[CleanText]:
@@ -83,7 +117,7 @@ def flag_repeated_promotions(cleaned: Sequence[CleanText], senders: Sequence[str
         if len(item.text) >= min_length:
             posters[item.text].add(sender)
     return [
-        CleanText(c.text, c.emotions, c.urls, c.mentions, c.flags | {"ad"})
+        CleanText(c.text, c.emotions, c.urls, c.mentions, c.flags | {"ad"}, c.quote)
         if len(c.text) >= min_length and len(posters[c.text]) >= 2 and (c.urls or PROMO.search(c.text))
         else c
         for c in cleaned

@@ -53,3 +53,18 @@ def test_copy_pasted_promotion_across_members_becomes_an_ad():
     assert ["ad" in c.flags for c in flagged] == [True, True, False]
     assert flag_repeated_promotions([clean(promo)], ["a"])[0].flags == clean(promo).flags
     assert isinstance(flagged[0], CleanText)
+
+
+def test_traditional_becomes_simplified():
+    assert clean("這個粉底液真的很好用，頭髮也變柔順了").text == "这个粉底液真的很好用,头发也变柔顺了"
+
+
+def test_a_rendered_quote_is_separated_from_the_reply():
+    wechat = clean("「阿May：有没有低因的咖啡豆？」\n- - - - - - - - - - - - - - -\n同求，晚上喝了睡不着")
+    assert (wechat.text, wechat.quote) == ("同求,晚上喝了睡不着", "有没有低因的咖啡豆?")
+    after = clean("我也想要\n- - - - - - -\n「小鹿: 燕麦拿铁什么时候回来」")
+    assert (after.text, after.quote) == ("我也想要", "燕麦拿铁什么时候回来")
+    assert "echo" in after.flags  # the reply alone is an echo
+    qq = clean("回复 @王姐：这个我也踩过雷")
+    assert (qq.text, qq.quote) == ("这个我也踩过雷", "")
+    assert clean("今天「双十一」有活动吗").quote == ""
