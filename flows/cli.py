@@ -193,5 +193,41 @@ def member(
         typer.echo(f"  {tag.kind:<8} {tag.tag:<16} {tag.score:.2f}  evidence: {len(tag.evidence)} message(s)")
 
 
+evaluate = typer.Typer(no_args_is_help=True, help="Measure a stage on labelled data; prints one JSON object.")
+train = typer.Typer(no_args_is_help=True, help="Fit an in-domain model from labelled data.")
+app.add_typer(evaluate, name="eval")
+app.add_typer(train, name="train")
+
+InputOption = Annotated[Path, typer.Option("--input", help="Labelled CSV, TSV, JSON lines or JSON array.")]
+TextCol = Annotated[str, typer.Option("--text-col", help="Column holding the text.")]
+LabelCol = Annotated[str, typer.Option("--label-col", help="Column holding the label.")]
+Limit = Annotated[int | None, typer.Option("--limit", help="Use at most this many rows.")]
+
+
+def labelled(path: Path, text_col: str, label_col: str, limit: int | None):
+    from flows.datasets import DatasetError, read_labelled
+
+    try:
+        return read_labelled(path, text_col, label_col, limit)
+    except DatasetError as error:
+        fail(str(error))
+
+
+@evaluate.command("cluster")
+@one_line_errors
+def eval_cluster(input: InputOption, text_col: TextCol, label_col: LabelCol, limit: Limit = None,
+                 embedder: Annotated[str, typer.Option(help="auto, lsa or st.")] = "lsa",
+                 model: Annotated[str | None, typer.Option(help="sentence-transformers model.")] = None) -> None:
+    """Cluster the texts into themes and compare with the labels: nmi, ari, outlier_rate, n_themes, seconds."""
+    from nlp.embed import load_embedder
+    from nlp.evaluation import evaluate_clustering
+
+    texts, labels = labelled(input, text_col, label_col, limit)
+    chosen, warning = load_embedder(embedder, model or get_settings().embedding_model)
+    if warning:
+        typer.echo(f"warning: {warning}", err=True)
+    print_json(evaluate_clustering(texts, labels, chosen) | {"embedder": chosen.model_id})
+
+
 if __name__ == "__main__":
     app()

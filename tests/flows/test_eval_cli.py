@@ -1,0 +1,53 @@
+"""`qunsheng eval` and the labelled-file reader: one JSON object out, one-line errors."""
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.datasets import DatasetError, read_labelled
+
+TOPICS = {
+    "coffee": ["低因咖啡豆什么时候到货", "想喝低因拿铁", "低因咖啡晚上喝不失眠", "有没有低因的冷萃", "低因豆子口感怎么样"],
+    "baby": ["宝宝夜醒怎么办", "宝宝晚上夜醒好几次", "夜醒的宝宝要不要喂奶", "宝宝夜醒哭闹", "怎么让宝宝不夜醒"],
+    "sun": ["防晒霜推荐一下", "敏感肌用什么防晒霜", "防晒霜油腻怎么办", "平价防晒霜哪款好", "防晒霜要补涂吗"],
+}
+
+
+@pytest.fixture
+def labelled_files(tmp_path):
+    rows = [(f"{prefix}{text}{suffix}", topic) for topic, texts in TOPICS.items() for text in texts
+            for prefix, suffix in (("", ""), ("请问", "？"), ("姐妹们", "啊"), ("", "[捂脸]"))]
+    csv_path = tmp_path / "topics.csv"
+    csv_path.write_text("text,label\n" + "".join(f"{t},{label}\n" for t, label in rows), encoding="utf-8")
+    tsv_path = tmp_path / "topics.tsv"
+    tsv_path.write_text("Sentence\tTag\n" + "".join(f"{t}\t{label}\n" for t, label in rows), encoding="utf-8")
+    jsonl_path = tmp_path / "topics.jsonl"
+    jsonl_path.write_text("".join(json.dumps({"sentence": t, "label": label}, ensure_ascii=False) + "\n"
+                                  for t, label in rows), encoding="utf-8")
+    return csv_path, tsv_path, jsonl_path
+
+
+def test_reader_handles_csv_tsv_jsonl_and_limits(labelled_files):
+    csv_path, tsv_path, jsonl_path = labelled_files
+    assert read_labelled(csv_path, "text", "label")[1][:2] == ["coffee", "coffee"]
+    assert len(read_labelled(tsv_path, "Sentence", "Tag", limit=7)[0]) == 7
+    texts, labels = read_labelled(jsonl_path, "sentence", "label")
+    assert len(texts) == 60 and set(labels) == set(TOPICS)
+    with pytest.raises(DatasetError, match="no column 'txt'"):
+        read_labelled(csv_path, "txt", "label")
+
+
+def test_eval_cluster_prints_one_json_object(labelled_files):
+    result = CliRunner().invoke(app, ["eval", "cluster", "--input", str(labelled_files[0]), "--text-col", "text",
+                                      "--label-col", "label"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert set(report) >= {"nmi", "ari", "outlier_rate", "n_themes", "seconds"}
+    assert report["nmi"] > 0.5 and report["n_themes"] >= 2 and report["outlier_rate"] < 0.5
+
+
+def test_eval_errors_are_one_line(tmp_path, labelled_files):
+    missing = CliRunner().invoke(app, ["eval", "cluster", "--input", str(tmp_path / "nope.csv"), "--text-col", "t",
+                                       "--label-col", "l"])
+    assert missing.exit_code == 1 and missing.output.startswith("error:") and len(missing.output.splitlines()) == 1
