@@ -14,7 +14,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -34,13 +33,14 @@ def main() -> None:
     import numpy as np
 
     from flows import nightly
+    from flows.sources import ParseOptions
     from flows.sources.tabular import read_csv
     from models.store import StoredMessage
     from nlp.cluster import OUTLIER
     from nlp.records import ChatMessage
 
     records = [r for f in sorted((REPO / "data" / "sample").glob("*.csv"))
-               for r in read_csv(f, ZoneInfo("Asia/Shanghai"))]
+               for r in read_csv(f, ParseOptions())]
     stored = [StoredMessage(i, r.sender_id, r.group, r.sent_at, r.text) for i, r in enumerate(records)]
     jieba.lcut("预热")
     seconds: dict[str, float] = {}
@@ -55,8 +55,9 @@ def main() -> None:
     sentiments = timed(seconds, "sentiment", nightly.score_sentiment.fn, texts)
     vectors, _, _ = timed(seconds, "embed (LSA)", nightly.embed_messages.fn, texts, "lsa", None)
     labels = timed(seconds, "cluster (hdbscan)", nightly.cluster_messages.fn, vectors, None, 0.5)
+    echoed_by = timed(seconds, "echoes", nightly.find_echoes.fn, stored, 600)
     themes = timed(seconds, "represent", nightly.represent_themes.fn, content, tokens, vectors, labels, sentiments,
-                   demand_types)
+                   demand_types, echoed_by)
     timed(seconds, "tag members", nightly.tag_members_of.fn, content, tokens, themes, 0.3)
 
     from typer.testing import CliRunner

@@ -1,6 +1,6 @@
 """The nightly flow: a recipe that reads top to bottom like the data flow in docs/DESIGN.md.
 
-load -> clean -> segment -> demand -> sentiment -> embed -> cluster -> represent -> tag members -> save
+load -> clean -> echoes -> segment -> demand -> sentiment -> embed -> cluster -> represent -> tag members -> save
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from models.store import (StoredMessage, community_by_name, finish_run, mark_fai
                           save_member_tags, save_themes, start_run)
 from nlp.clean import CleanText, clean, flag_repeated_promotions
 from nlp.cluster import OUTLIER, HdbscanClusterer
-from nlp.demand import demand_type
+from nlp.demand import attach_echoes, default_reader, echo_voices
 from nlp.embed import load_embedder
 from nlp.profile import tag_members
 from nlp.records import ChatMessage, MemberTag, Theme
@@ -51,7 +51,13 @@ def segment_messages(texts: Sequence[str]) -> list[list[str]]:
 
 @step
 def read_demand(texts: Sequence[str]) -> list[str]:
-    return [demand_type(t) for t in texts]
+    return [demand.type for demand in default_reader().read_all(texts)]
+
+
+@step
+def find_echoes(messages: Sequence[StoredMessage], window_seconds: float) -> dict[int, list[str]]:
+    """Message id -> the members who echoed it ("+1", "同求", "我也想要") within the window."""
+    return echo_voices(messages, attach_echoes(messages, window_seconds=window_seconds))
 
 
 @step
@@ -80,8 +86,8 @@ def cluster_messages(vectors: np.ndarray, min_cluster_size: int | None, reassign
 
 
 @step
-def represent_themes(messages, token_lists, vectors, labels, sentiments, demand_types) -> list[Theme]:
-    return represent(messages, token_lists, vectors, labels, sentiments, demand_types)
+def represent_themes(messages, token_lists, vectors, labels, sentiments, demand_types, echoed_by) -> list[Theme]:
+    return represent(messages, token_lists, vectors, labels, sentiments, demand_types, echoed_by)
 
 
 @step
@@ -112,12 +118,13 @@ def save_results(database_url: str, run_id: int, themes: Sequence[Theme], tags: 
 @flow(name="qunsheng-nightly")
 def nightly(community: str, embedder: str | None = None, model: str | None = None,
             min_cluster_size: int | None = None, reassign_similarity: float = 0.5,
-            min_demand_share: float = 0.3, show_progress: bool = False) -> dict:
+            min_demand_share: float = 0.3, echo_window_seconds: float = 600, show_progress: bool = False) -> dict:
     """Find the community's demand themes and tag its members, storing it all with a run record."""
     settings = get_settings()
     embedder, model = embedder or settings.embedder, model or settings.embedding_model
     parameters = {"embedder": embedder, "model": model, "min_cluster_size": min_cluster_size,
-                  "reassign_similarity": reassign_similarity, "min_demand_share": min_demand_share}
+                  "reassign_similarity": reassign_similarity, "min_demand_share": min_demand_share,
+                  "echo_window_seconds": echo_window_seconds, "demand_reader": default_reader().parameters}
     url = settings.resolved_database_url
     run_id = open_run(url, community, parameters)
     with Steps(STEPS, enabled=show_progress) as steps:
@@ -128,7 +135,8 @@ def nightly(community: str, embedder: str | None = None, model: str | None = Non
             raise
 
 
-STEPS = ("load", "clean", "segment", "demand", "sentiment", "embed", "cluster", "represent", "tag members", "save")
+STEPS = ("load", "clean", "echoes", "segment", "demand", "sentiment", "embed", "cluster", "represent", "tag members",
+         "save")
 
 
 def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps: Steps) -> dict:
@@ -136,6 +144,7 @@ def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps:
     if not stored:
         raise RunError(f"community {community!r} has no messages: ingest its exports first")
     cleaned = steps.run("clean", clean_messages, stored)
+    echoed_by = steps.run("echoes", find_echoes, stored, parameters["echo_window_seconds"])
     content = [ChatMessage(m.id, m.member, m.group, m.sent_at, c.text) for m, c in zip(stored, cleaned) if c.is_content]
     texts = [m.text for m in content]
     token_lists = steps.run("segment", segment_messages, texts)
@@ -144,7 +153,8 @@ def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps:
     vectors, model_id, warning = steps.run("embed", embed_messages, texts, parameters["embedder"], parameters["model"])
     labels = steps.run("cluster", cluster_messages, vectors, parameters["min_cluster_size"],
                        parameters["reassign_similarity"])
-    themes = steps.run("represent", represent_themes, content, token_lists, vectors, labels, sentiments, demand_types)
+    themes = steps.run("represent", represent_themes, content, token_lists, vectors, labels, sentiments, demand_types,
+                       echoed_by)
     tags = steps.run("tag members", tag_members_of, content, token_lists, themes, parameters["min_demand_share"])
     counts = {"messages": len(stored), "content_messages": len(content), "themes": len(themes),
               "demand_themes": sum(t.demand_share >= parameters["min_demand_share"] for t in themes),

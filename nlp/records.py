@@ -32,10 +32,12 @@ class Theme:
     scores: list[float] = field(default_factory=list)  # membership strength per message
     demand_mix: dict[str, float] = field(default_factory=dict)  # demand type -> share of messages
     demand_share: float = 0.0  # share of messages voicing a demand (need, question, complaint, suggestion)
+    echo_members: list[str] = field(default_factory=list)  # members who only echoed ("+1", "同求") its messages
 
     @property
     def voices(self) -> int:
-        return len(set(self.member_ids))
+        """Distinct members voicing the theme, echoes included."""
+        return len(set(self.member_ids) | set(self.echo_members))
 
 
 @dataclass(frozen=True)

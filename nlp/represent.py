@@ -65,8 +65,13 @@ def daily_trend(messages: Sequence[ChatMessage]) -> list[tuple[str, int]]:
 
 
 def represent(messages: Sequence[ChatMessage], token_lists: Sequence[Sequence[str]], vectors: np.ndarray,
-              labels: np.ndarray, sentiments: Sequence[float], demand_types: Sequence[str]) -> list[Theme]:
-    """One Theme per cluster label, in label order; clusters with no keyword are left out."""
+              labels: np.ndarray, sentiments: Sequence[float], demand_types: Sequence[str],
+              echoed_by: dict[int, list[str]] | None = None) -> list[Theme]:
+    """One Theme per cluster label, in label order; clusters with no keyword are left out.
+
+    ``echoed_by`` maps a message id to the members who echoed it ("+1", "同求"): they count
+    among the theme's voices."""
+    echoed_by = echoed_by or {}
     keyword_lists = class_tfidf(token_lists, labels)
     centres = centroids(vectors, labels)
     themes = []
@@ -90,5 +95,6 @@ def represent(messages: Sequence[ChatMessage], token_lists: Sequence[Sequence[st
             scores=[float(s) for s in vectors[idx] @ centres[label]],
             demand_mix=demand_mix(types),
             demand_share=round(demand_share(types), 4),
+            echo_members=list(dict.fromkeys(m for message in members for m in echoed_by.get(message.id, ()))),
         ))
     return themes

@@ -50,6 +50,8 @@ def test_represent_and_tag_members():
     assert themes[0].message_ids == [0, 1, 2] and themes[1].sentiment == -0.5
     assert themes[0].demand_mix == {"need": 0.3333, "question": 0.3333, "praise": 0.3333}
     assert themes[0].demand_share == 0.6667 and themes[1].demand_share == 0.3333
+    echoed = represent(messages, tokens, vectors, labels, [0.0] * 7, types, echoed_by={0: ["e", "b"], 3: ["a"]})
+    assert [t.voices for t in echoed] == [3, 3]  # e echoed theme 0 (b already voiced it), a echoed theme 1
     tags = tag_members(messages, tokens, themes)
     by_member = {(t.member, t.kind, t.tag): t for t in tags}
     assert by_member[("a", "theme", themes[0].label)].evidence == [0, 2]
