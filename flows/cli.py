@@ -229,5 +229,31 @@ def eval_cluster(input: InputOption, text_col: TextCol, label_col: LabelCol, lim
     print_json(evaluate_clustering(texts, labels, chosen) | {"embedder": chosen.model_id})
 
 
+POSITIVE, NEGATIVE = {"1", "true", "yes", "y", "pos", "positive"}, {"0", "false", "no", "n", "neg", "negative"}
+
+
+def binary_labels(labels: list[str], negative: str | None) -> list[int]:
+    """1/0 labels; with ``negative``, that label is 0 and every other label 1."""
+    if negative is not None:
+        return [int(label != negative) for label in labels]
+    unknown = sorted({label for label in labels if label.strip().lower() not in POSITIVE | NEGATIVE})
+    if unknown:
+        fail(f"labels must be 1/0 (or true/false, yes/no); found {', '.join(map(repr, unknown[:5]))}: "
+             "pass --negative LABEL to treat one label as 0 and the rest as 1")
+    return [int(label.strip().lower() in POSITIVE) for label in labels]
+
+
+@evaluate.command("demand")
+@one_line_errors
+def eval_demand(input: InputOption, text_col: TextCol, label_col: LabelCol, limit: Limit = None,
+                negative: Annotated[str | None, typer.Option(help="The label meaning no demand (e.g. chat); "
+                                                                  "all others mean a demand.")] = None) -> None:
+    """Demand detection against 1/0 labels: precision, recall, f1, macro_f1, accuracy."""
+    from nlp.demand import evaluate_demand
+
+    texts, labels = labelled(input, text_col, label_col, limit)
+    print_json(evaluate_demand(texts, binary_labels(labels, negative)))
+
+
 if __name__ == "__main__":
     app()

@@ -51,3 +51,20 @@ def test_eval_errors_are_one_line(tmp_path, labelled_files):
     missing = CliRunner().invoke(app, ["eval", "cluster", "--input", str(tmp_path / "nope.csv"), "--text-col", "t",
                                        "--label-col", "l"])
     assert missing.exit_code == 1 and missing.output.startswith("error:") and len(missing.output.splitlines()) == 1
+
+
+def test_eval_demand_with_binary_or_named_negative_labels(tmp_path):
+    rows = [("有没有低因的咖啡豆推荐", "1"), ("能不能出个燕麦拿铁", "1"), ("宝宝夜醒怎么办", "1"),
+            ("哈哈哈笑死我了", "0"), ("今天天气真好", "0"), ("晚安各位", "0")]
+    binary = tmp_path / "demand.csv"
+    binary.write_text("text,label\n" + "".join(f"{t},{label}\n" for t, label in rows), encoding="utf-8")
+    report = json.loads(CliRunner().invoke(app, ["eval", "demand", "--input", str(binary), "--text-col", "text",
+                                                 "--label-col", "label"]).stdout)
+    assert set(report) >= {"precision", "recall", "f1", "macro_f1", "accuracy"} and report["accuracy"] >= 0.8
+    named = tmp_path / "named.csv"
+    named.write_text("text,tag\n" + "".join(f"{t},{'chat' if label == '0' else 'coffee'}\n" for t, label in rows),
+                     encoding="utf-8")
+    args = ["eval", "demand", "--input", str(named), "--text-col", "text", "--label-col", "tag"]
+    assert json.loads(CliRunner().invoke(app, [*args, "--negative", "chat"]).stdout) == report
+    refused = CliRunner().invoke(app, args)
+    assert refused.exit_code == 1 and "--negative" in refused.output
