@@ -91,3 +91,44 @@ def build_tiny_sentence_transformer(path: str | Path) -> Path:
     model = SentenceTransformer(modules=[transformer, pooling, Normalize()], device="cpu")
     model.save(str(path), create_model_card=False)
     return path
+
+
+def build_tiny_sentiment_classifier(path: str | Path, labels: tuple[str, ...] = ("NEGATIVE", "POSITIVE")) -> Path:
+    """Write a tiny random-weight ``BertForSequenceClassification`` with these class names to ``path``.
+
+    Loadable with ``AutoModelForSequenceClassification.from_pretrained(path)``; its predictions
+    are meaningless, but deterministic (seeded weights).
+    """
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    vocab = _vocabulary()
+    (path / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    tokenizer = BertTokenizerFast(
+        vocab={tok: i for i, tok in enumerate(vocab)},
+        do_lower_case=True,
+        tokenize_chinese_chars=True,
+        model_max_length=MAX_POSITIONS,
+    )
+    tokenizer.save_pretrained(str(path))
+
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=HIDDEN,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=128,
+        max_position_embeddings=MAX_POSITIONS,
+        pad_token_id=0,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={name: i for i, name in enumerate(labels)},
+    )
+    model = BertForSequenceClassification(config)
+    with torch.no_grad():  # a visible spread of probabilities instead of ~uniform ones
+        model.classifier.weight.normal_(0.0, 0.5)
+    model.save_pretrained(str(path))
+    return path

@@ -13,6 +13,7 @@ handful of rules that Chinese sentiment usually follows:
 * emoji, platform sticker codes ([捂脸], [强], [泪]) and text emoticons (T_T, ^_^) add cues;
 * exclamation marks amplify a sentence, a question damps it (positive cues more than negative
   ones, since complaints are often phrased as questions), and "???" reads as annoyance;
+* a long wait (等了一个多小时, 两个小时才到, 晚了40分钟) adds a negative cue;
 * the summed score is squashed with tanh into [-1, 1]. Text without any cue scores exactly 0.
 
 Segmentation uses a private ``jieba.Tokenizer`` (the global ``jieba`` dictionary is never
@@ -58,6 +59,7 @@ _QUESTION_NEG = 0.8              # ... and for negative cues
 _MULTI_QUESTION = -0.3           # "？？？" reads as annoyance
 _EXCLAIM_ONE = 1.3
 _EXCLAIM_MANY = 1.5
+_LONG_WAIT = -1.0                # 等了一个多小时 / 两个小时才到: a long wait is a complaint
 _EXCESS_WORDS = {"太": -0.6, "太过": -0.6, "过于": -0.6, "忒": -0.6,
                  "有点": -0.3, "有点儿": -0.3, "有些": -0.3, "有一点": -0.3}
 # Single characters that, after 太/有点, are not "plain adjectives" (太想你了, 有点事).
@@ -84,6 +86,13 @@ _REPEAT_RULES = [
     (re.compile(r"(?<![0-9])6{3,}(?![0-9])"), "666"),
     (re.compile(r"(?<![0-9])5{3,}(?![0-9])"), "555"),
 ]
+_NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十几半]+)"
+# A long wait: a waiting/delay verb before a duration (等了半小时, 晚了40分钟, 送了3天), or an hour/day
+# duration followed by 才 (一个多小时才到). "20分钟就到了", "不到半小时", "提前了20分钟" do not match.
+_LONG_WAIT_RE = re.compile(
+    rf"(?:等了|送了|晚了|迟了|用了|花了|超过|延迟了?|晚到了?)(?:快|近|将近|足足|整整)?{_NUM}多?个?[多半]?(?:小时|钟头|分钟|天)"
+    rf"|(?<![不没才就])(?<!不到){_NUM}个?[多半]?(?:小时|钟头|天)多?(?:之后|以后|后)?才"
+)
 _SENT_PUNCT = r"。！？!?…\n\r;；~～"
 _CLAUSE_PUNCT = r",，、:：()（）\"“”‘’'\s·—/|\[\]【】《》<>「」『』*#@&+=_"
 
@@ -129,6 +138,32 @@ def _default_cache_dir() -> Path | None:
     except OSError:
         return None
     return path if os.access(path, os.W_OK) else None
+
+
+def _build_tokenizer(words: Iterable[str], cache_dir: Path | None):
+    """A private jieba tokenizer (the global one is never touched) that keeps each word whole."""
+    import jieba  # imported lazily: building the scorer costs nothing until first use
+
+    tk = jieba.Tokenizer()
+    if cache_dir is not None:
+        try:
+            Path(cache_dir).mkdir(parents=True, exist_ok=True)
+            tk.tmp_dir = str(cache_dir)
+        except OSError:
+            pass  # fall back to jieba's default (the system temp dir)
+    tk.initialize()
+    boost = 3000  # about the frequency of a common word such as 好吃 in jieba's dictionary
+    for w in sorted(words):
+        if len(w) < 2 or not _WORDISH_RE.search(w):
+            continue
+        have = tk.FREQ.get(w) or 0
+        if have < boost:
+            tk.add_word(w, max(boost, tk.suggest_freq(w, False)))
+    return tk
+
+
+_TOKENIZERS: dict[tuple[str, frozenset[str]], object] = {}
+_TOKENIZERS_LOCK = threading.Lock()
 
 
 class LexiconSentiment(SentimentScorer):
@@ -194,28 +229,16 @@ class LexiconSentiment(SentimentScorer):
             self._loaded = True
 
     def _make_tokenizer(self):
-        import jieba  # imported lazily: building the scorer costs nothing until first use
-
-        tk = jieba.Tokenizer()
-        cache_dir = self._cache_dir or _default_cache_dir()
-        if cache_dir is not None:
-            try:
-                Path(cache_dir).mkdir(parents=True, exist_ok=True)
-                tk.tmp_dir = str(cache_dir)
-            except OSError:
-                pass  # fall back to jieba's default (the system temp dir)
-        tk.initialize()
-        words: Iterable[str] = (
+        words = frozenset(
             set(self._sentiment) | set(self._negation) | set(self._degree)
             | set(self._suffix) | set(self._contrast) | set(self._concession)
         )
-        boost = 3000  # about the frequency of a common word such as 好吃 in jieba's dictionary
-        for w in sorted(words):
-            if len(w) < 2 or not _WORDISH_RE.search(w):
-                continue
-            have = tk.FREQ.get(w) or 0
-            if have < boost:
-                tk.add_word(w, max(boost, tk.suggest_freq(w, False)))
+        cache_dir = self._cache_dir or _default_cache_dir()
+        key = (str(cache_dir), words)
+        with _TOKENIZERS_LOCK:  # scorers with the same word lists share one tokenizer (~0.5 s each)
+            tk = _TOKENIZERS.get(key)
+            if tk is None:
+                tk = _TOKENIZERS[key] = _build_tokenizer(words, cache_dir)
         return tk
 
     # ------------------------------------------------------------- tokenizing
@@ -451,6 +474,11 @@ class LexiconSentiment(SentimentScorer):
                 s_pos *= amp
                 s_neg *= amp
             total += s_pos + s_neg
+        waits = len(_LONG_WAIT_RE.findall(t))
+        if waits:  # counted once per mention, outside the clause rules
+            total += waits * _LONG_WAIT
+            if trace is not None:
+                trace.append(("long wait", waits * _LONG_WAIT))
         return total
 
     def score(self, texts: Sequence[str]) -> list[float]:

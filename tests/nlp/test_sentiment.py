@@ -183,6 +183,17 @@ def test_ambiguous_words_need_context(scorer):
     assert one(scorer, "味道一般") < 0
 
 
+@pytest.mark.parametrize("text", ["等了一个多小时", "两个小时才到", "晚了40分钟", "快递送了3天", "等了1.5小时"])
+def test_long_wait_is_a_complaint(scorer, text):
+    assert one(scorer, text) < -0.3
+    assert ("long wait", -1.0) in scorer.explain(text)[1]
+
+
+@pytest.mark.parametrize("text", ["20分钟就到了", "不到半小时就送到了", "才一个多小时", "明天下午三点集合，大概一个小时"])
+def test_short_or_unremarkable_durations_are_not(scorer, text):
+    assert one(scorer, text) >= 0.0
+
+
 def test_explain_reports_cues(scorer):
     score, cues = scorer.explain("虽然便宜但是难吃")
     assert score == one(scorer, "虽然便宜但是难吃")
