@@ -26,8 +26,11 @@ test: install
 	$(PY) -m pytest
 
 bench: install
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/ingest.py
+	$(PY) benchmarks/demand.py
+	$(PY) benchmarks/sentiment.py
 
 sample:
 	$(PYTHON) data/sample/generate.py

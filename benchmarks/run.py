@@ -52,7 +52,7 @@ def main() -> None:
     texts = [m.text for m in content]
     tokens = timed(seconds, "segment", nightly.segment_messages.fn, texts)
     demand_types = timed(seconds, "demand", nightly.read_demand.fn, texts)
-    sentiments = timed(seconds, "sentiment", nightly.score_sentiment.fn, texts)
+    sentiments = timed(seconds, "sentiment", nightly.score_sentiment.fn, texts, "lexicon", None)
     vectors, _, _ = timed(seconds, "embed (LSA)", nightly.embed_messages.fn, texts, "lsa", None)
     labels = timed(seconds, "cluster (hdbscan)", nightly.cluster_messages.fn, vectors, None, 0.5)
     echoed_by = timed(seconds, "echoes", nightly.find_echoes.fn, stored, 600)

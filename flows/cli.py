@@ -32,10 +32,11 @@ def one_line_errors(command):
         from flows.ingest import IngestError
         from models.views import Ambiguous, NotFound
         from nlp.embed import EmbedderUnavailable
+        from nlp.sentiment import SentimentUnavailable
 
         try:
             return command(*args, **kwargs)
-        except (IngestError, NotFound, Ambiguous, EmbedderUnavailable) as error:
+        except (IngestError, NotFound, Ambiguous, EmbedderUnavailable, SentimentUnavailable) as error:
             fail(str(error))
         except OperationalError as error:
             fail(f"cannot open the database: {str(error.orig).splitlines()[0]}")
@@ -43,7 +44,8 @@ def one_line_errors(command):
             fail(f"bad QUNSHENG_DATABASE_URL: {error}")
         except ValidationError as error:
             first = error.errors()[0]
-            fail(f"bad setting QUNSHENG_{str(first['loc'][0]).upper()}: {first['msg']}")
+            where = f"QUNSHENG_{str(first['loc'][0]).upper()}" if first["loc"] else "settings"
+            fail(f"bad setting {where}: {first['msg'].removeprefix('Value error, ')}")
         except Exception as error:
             from flows.nightly import RunError
 
@@ -253,6 +255,45 @@ def eval_demand(input: InputOption, text_col: TextCol, label_col: LabelCol, limi
 
     texts, labels = labelled(input, text_col, label_col, limit)
     print_json(evaluate_demand(texts, binary_labels(labels, negative)))
+
+
+@evaluate.command("sentiment")
+@one_line_errors
+def eval_sentiment(input: InputOption, text_col: TextCol, label_col: LabelCol, limit: Limit = None,
+                   scorer: Annotated[str | None, typer.Option(help="lexicon, trained or transformers "
+                                                                   "(default: QUNSHENG_SENTIMENT).")] = None,
+                   model: Annotated[str | None, typer.Option(help="Model folder or name for trained / "
+                                                                  "transformers.")] = None) -> None:
+    """Sentiment against positive/negative labels (1/0, pos/neg, 正面/负面): accuracy, macro_f1."""
+    from nlp.sentiment import evaluate_sentiment, load_scorer
+
+    settings = get_settings()
+    kind = scorer or settings.sentiment
+    model = model or (settings.resolved_sentiment_model if kind == settings.sentiment else None)
+    if kind == "trained" and not model:
+        model = str(settings.data_dir / "models" / "sentiment")
+    texts, labels = labelled(input, text_col, label_col, limit)
+    try:
+        print_json(evaluate_sentiment(load_scorer(kind, model), texts, labels))
+    except ValueError as error:
+        fail(str(error))
+
+
+@train.command("sentiment")
+@one_line_errors
+def train_sentiment_command(input: InputOption, text_col: TextCol, label_col: LabelCol, limit: Limit = None,
+                            out: Annotated[Path | None, typer.Option(help="Where to save the model "
+                                                                          "(default <data_dir>/models/sentiment).")] = None) -> None:
+    """Fit an in-domain sentiment classifier; used by the flow with QUNSHENG_SENTIMENT=trained."""
+    from nlp.sentiment import train_sentiment
+
+    out = out or get_settings().data_dir / "models" / "sentiment"
+    texts, labels = labelled(input, text_col, label_col, limit)
+    try:
+        model = train_sentiment(texts, labels, out)
+    except ValueError as error:
+        fail(str(error))
+    print_json({"model": str(out), **model.summary})
 
 
 if __name__ == "__main__":

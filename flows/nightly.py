@@ -23,7 +23,7 @@ from nlp.profile import tag_members
 from nlp.records import ChatMessage, MemberTag, Theme
 from nlp.represent import represent
 from nlp.segment import Segmenter
-from nlp.sentiment.lexicon import LexiconSentiment
+from nlp.sentiment import load_scorer
 
 step = task(cache_policy=NO_CACHE)  # tasks pass large in-memory data: nothing to cache
 
@@ -61,8 +61,8 @@ def find_echoes(messages: Sequence[StoredMessage], window_seconds: float) -> dic
 
 
 @step
-def score_sentiment(texts: Sequence[str]) -> list[float]:
-    return LexiconSentiment().score(texts)
+def score_sentiment(texts: Sequence[str], kind: str, model: str | None) -> list[float]:
+    return load_scorer(kind, model).score(texts)
 
 
 @step
@@ -122,7 +122,8 @@ def nightly(community: str, embedder: str | None = None, model: str | None = Non
     """Find the community's demand themes and tag its members, storing it all with a run record."""
     settings = get_settings()
     embedder, model = embedder or settings.embedder, model or settings.embedding_model
-    parameters = {"embedder": embedder, "model": model, "min_cluster_size": min_cluster_size,
+    parameters = {"embedder": embedder, "model": model, "sentiment": settings.sentiment,
+                  "sentiment_model": settings.resolved_sentiment_model, "min_cluster_size": min_cluster_size,
                   "reassign_similarity": reassign_similarity, "min_demand_share": min_demand_share,
                   "echo_window_seconds": echo_window_seconds, "demand_reader": default_reader().parameters}
     url = settings.resolved_database_url
@@ -149,7 +150,7 @@ def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps:
     texts = [m.text for m in content]
     token_lists = steps.run("segment", segment_messages, texts)
     demand_types = steps.run("demand", read_demand, texts)
-    sentiments = steps.run("sentiment", score_sentiment, texts)
+    sentiments = steps.run("sentiment", score_sentiment, texts, parameters["sentiment"], parameters["sentiment_model"])
     vectors, model_id, warning = steps.run("embed", embed_messages, texts, parameters["embedder"], parameters["model"])
     labels = steps.run("cluster", cluster_messages, vectors, parameters["min_cluster_size"],
                        parameters["reassign_similarity"])

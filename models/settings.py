@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -33,6 +33,28 @@ class Settings(BaseSettings):
         description="sentence-transformers model name or local path, used by auto and st.",
     )
     timezone: str = Field("Asia/Shanghai", description="Time zone of local times in exports.")
+    sentiment: Literal["lexicon", "trained", "transformers"] = Field(
+        "lexicon",
+        description="Sentiment scorer: lexicon (offline rules), trained (a model from `qunsheng train "
+        "sentiment`), transformers (a text-classification model).",
+    )
+    sentiment_model: str | None = Field(
+        None,
+        description="For trained: the model folder (default <data_dir>/models/sentiment); for "
+        "transformers: a model name or folder.",
+    )
+
+    @model_validator(mode="after")
+    def _sentiment_model_given(self) -> "Settings":
+        if self.sentiment == "transformers" and not self.sentiment_model:
+            raise ValueError("QUNSHENG_SENTIMENT=transformers needs QUNSHENG_SENTIMENT_MODEL")
+        return self
+
+    @property
+    def resolved_sentiment_model(self) -> str | None:
+        if self.sentiment == "trained":
+            return self.sentiment_model or str(self.data_dir / "models" / "sentiment")
+        return self.sentiment_model
 
     @property
     def resolved_database_url(self) -> str:

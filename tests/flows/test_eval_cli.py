@@ -68,3 +68,30 @@ def test_eval_demand_with_binary_or_named_negative_labels(tmp_path):
     assert json.loads(CliRunner().invoke(app, [*args, "--negative", "chat"]).stdout) == report
     refused = CliRunner().invoke(app, args)
     assert refused.exit_code == 1 and "--negative" in refused.output
+
+
+def test_train_then_eval_sentiment_and_use_it_in_settings(tmp_path, monkeypatch):
+    good = ["好吃又便宜，推荐", "送得很快，味道不错", "非常满意，还会回购", "分量足，好评", "包装精致，喜欢"]
+    bad = ["太难吃了，差评", "送了两个小时，凉了", "再也不点了，失望", "分量太少，不值", "有头发，恶心"]
+    rows = [(f"{text}{suffix}", label) for suffix in ("", "！", "。", "~") for texts, label in ((good, 1), (bad, 0))
+            for text in texts]
+    data = tmp_path / "reviews.csv"
+    data.write_text("review,label\n" + "".join(f"{t},{label}\n" for t, label in rows), encoding="utf-8")
+    out = tmp_path / "model"
+    trained = CliRunner().invoke(app, ["train", "sentiment", "--input", str(data), "--text-col", "review",
+                                       "--label-col", "label", "--out", str(out)])
+    assert trained.exit_code == 0, trained.output
+    assert json.loads(trained.stdout)["n_train"] == len(rows) and (out / "model.json").exists()
+    args = ["eval", "sentiment", "--input", str(data), "--text-col", "review", "--label-col", "label"]
+    lexicon = json.loads(CliRunner().invoke(app, args).stdout)
+    fitted = json.loads(CliRunner().invoke(app, [*args, "--scorer", "trained", "--model", str(out)]).stdout)
+    assert set(lexicon) >= {"accuracy", "macro_f1"} and fitted["accuracy"] >= 0.95
+
+    monkeypatch.setenv("QUNSHENG_SENTIMENT", "trained")
+    monkeypatch.setenv("QUNSHENG_SENTIMENT_MODEL", str(tmp_path / "never-trained"))
+    missing = CliRunner().invoke(app, args)
+    assert missing.exit_code == 1 and missing.output.startswith("error:") and len(missing.output.splitlines()) == 1
+    monkeypatch.setenv("QUNSHENG_SENTIMENT", "transformers")
+    monkeypatch.delenv("QUNSHENG_SENTIMENT_MODEL")
+    unset = CliRunner().invoke(app, args)
+    assert unset.output == "error: bad setting settings: QUNSHENG_SENTIMENT=transformers needs QUNSHENG_SENTIMENT_MODEL\n"

@@ -93,3 +93,21 @@ def test_a_community_without_content_runs_to_zero_themes(tmp_path, database_url)
     record = run("--community", "noise")
     assert (record["messages"], record["content_messages"], record["themes"], record["members_tagged"]) == (20, 0, 0, 0)
     assert themes_json("noise") == []
+
+
+def test_run_with_a_trained_sentiment_model(small_community, tmp_path, monkeypatch):
+    from nlp.sentiment import train_sentiment
+
+    train_sentiment(["好用推荐", "很喜欢", "满意回购", "太差了", "失望透顶", "难用退货"] * 3, [1, 1, 1, 0, 0, 0] * 3,
+                    tmp_path / "sentiment")
+    monkeypatch.setenv("QUNSHENG_SENTIMENT", "trained")
+    monkeypatch.setenv("QUNSHENG_SENTIMENT_MODEL", str(tmp_path / "sentiment"))
+    record = run("--community", small_community, "--min-cluster-size", "10")
+    communities = json.loads(CliRunner().invoke(app, ["themes", "--community", small_community, "--json"]).stdout)
+    assert record["themes"] >= 3 and communities
+    from api.main import create_app
+    from fastapi.testclient import TestClient
+
+    latest = TestClient(create_app()).get("/v1/communities").json()["data"][0]["latest_run"]
+    assert latest["parameters"]["sentiment"] == "trained"
+    assert latest["parameters"]["sentiment_model"] == str(tmp_path / "sentiment")
