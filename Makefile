@@ -29,6 +29,7 @@ bench: install
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/ingest.py
+	$(PY) benchmarks/segment.py
 	$(PY) benchmarks/demand.py
 	$(PY) benchmarks/sentiment.py
 

@@ -50,10 +50,10 @@ def main() -> None:
     cleaned = timed(seconds, "clean", nightly.clean_messages.fn, stored)
     content = [ChatMessage(m.id, m.member, m.group, m.sent_at, c.text) for m, c in zip(stored, cleaned) if c.is_content]
     texts = [m.text for m in content]
-    tokens = timed(seconds, "segment", nightly.segment_messages.fn, texts)
+    tokens, _, segmenter = timed(seconds, "segment + new words", nightly.segment_messages.fn, texts, "bench")
     demand_types = timed(seconds, "demand", nightly.read_demand.fn, texts)
     sentiments = timed(seconds, "sentiment", nightly.score_sentiment.fn, texts, "lexicon", None)
-    vectors, _, _ = timed(seconds, "embed (LSA)", nightly.embed_messages.fn, texts, "lsa", None)
+    vectors, _, _ = timed(seconds, "embed (LSA)", nightly.embed_messages.fn, texts, "lsa", None, segmenter)
     labels = timed(seconds, "cluster (hdbscan)", nightly.cluster_messages.fn, vectors, None, 0.5)
     echoed_by = timed(seconds, "echoes", nightly.find_echoes.fn, stored, 600)
     themes = timed(seconds, "represent", nightly.represent_themes.fn, content, tokens, vectors, labels, sentiments,

@@ -18,7 +18,8 @@ from models.store import (StoredMessage, community_by_name, finish_run, mark_fai
 from nlp.clean import CleanText, clean, flag_repeated_promotions
 from nlp.cluster import OUTLIER, HdbscanClusterer
 from nlp.demand import attach_echoes, default_reader, echo_voices
-from nlp.embed import load_embedder
+from nlp.embed import LsaEmbedder, load_embedder
+from nlp.newwords import NewWord, discover
 from nlp.profile import tag_members
 from nlp.records import ChatMessage, MemberTag, Theme
 from nlp.represent import represent
@@ -44,9 +45,13 @@ def clean_messages(messages: Sequence[StoredMessage]) -> list[CleanText]:
 
 
 @step
-def segment_messages(texts: Sequence[str]) -> list[list[str]]:
-    segmenter = Segmenter()
-    return [segmenter.keywords(t) for t in texts]
+def segment_messages(texts: Sequence[str], community: str) -> tuple[list[list[str]], list[NewWord], Segmenter]:
+    """Keywords per message, segmented with the community's dictionary plus the new words
+    discovered in these very texts (伪素颜, 熬夜党 become single tokens)."""
+    base = Segmenter(community=community)
+    new_words = discover(texts, known=base.vocabulary, stopwords=base.stopwords)
+    segmenter = Segmenter(community=community, user_words=[w.word for w in new_words])
+    return segmenter.keywords_all(texts), new_words, segmenter
 
 
 @step
@@ -66,9 +71,12 @@ def score_sentiment(texts: Sequence[str], kind: str, model: str | None) -> list[
 
 
 @step
-def embed_messages(texts: Sequence[str], kind: str, model: str | None) -> tuple[np.ndarray, str, str | None]:
-    """Vectors for the texts; each distinct text is embedded once."""
+def embed_messages(texts: Sequence[str], kind: str, model: str | None,
+                   segmenter: Segmenter | None = None) -> tuple[np.ndarray, str, str | None]:
+    """Vectors for the texts; each distinct text is embedded once (LSA with the run's segmenter)."""
     embedder, warning = load_embedder(kind, model)
+    if isinstance(embedder, LsaEmbedder):
+        embedder.segmenter = segmenter
     if warning:
         get_run_logger().warning(warning)
     unique = list(dict.fromkeys(texts))
@@ -148,10 +156,11 @@ def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps:
     echoed_by = steps.run("echoes", find_echoes, stored, parameters["echo_window_seconds"])
     content = [ChatMessage(m.id, m.member, m.group, m.sent_at, c.text) for m, c in zip(stored, cleaned) if c.is_content]
     texts = [m.text for m in content]
-    token_lists = steps.run("segment", segment_messages, texts)
+    token_lists, new_words, segmenter = steps.run("segment", segment_messages, texts, community)
     demand_types = steps.run("demand", read_demand, texts)
     sentiments = steps.run("sentiment", score_sentiment, texts, parameters["sentiment"], parameters["sentiment_model"])
-    vectors, model_id, warning = steps.run("embed", embed_messages, texts, parameters["embedder"], parameters["model"])
+    vectors, model_id, warning = steps.run("embed", embed_messages, texts, parameters["embedder"], parameters["model"],
+                                           segmenter)
     labels = steps.run("cluster", cluster_messages, vectors, parameters["min_cluster_size"],
                        parameters["reassign_similarity"])
     themes = steps.run("represent", represent_themes, content, token_lists, vectors, labels, sentiments, demand_types,
@@ -159,7 +168,8 @@ def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps:
     tags = steps.run("tag members", tag_members_of, content, token_lists, themes, parameters["min_demand_share"])
     counts = {"messages": len(stored), "content_messages": len(content), "themes": len(themes),
               "demand_themes": sum(t.demand_share >= parameters["min_demand_share"] for t in themes),
-              "outlier_share": round(float(np.mean(labels == OUTLIER)), 4) if len(labels) else 0.0}
+              "outlier_share": round(float(np.mean(labels == OUTLIER)), 4) if len(labels) else 0.0,
+              "new_words": [w.word for w in new_words[:30]]}
     return steps.run("save", save_results, url, run_id, themes, tags, parameters["min_demand_share"], model_id, counts,
                      [warning] if warning else [])
 
