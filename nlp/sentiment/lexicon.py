@@ -142,8 +142,11 @@ def _default_cache_dir() -> Path | None:
 
 def _build_tokenizer(words: Iterable[str], cache_dir: Path | None):
     """A private jieba tokenizer (the global one is never touched) that keeps each word whole."""
+    import logging
+
     import jieba  # imported lazily: building the scorer costs nothing until first use
 
+    jieba.setLogLevel(logging.WARNING)
     tk = jieba.Tokenizer()
     if cache_dir is not None:
         try:
