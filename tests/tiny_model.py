@@ -52,37 +52,32 @@ def _st_modules():
     return Transformer, Pooling, Normalize
 
 
+def _save_tokenizer_and_config(folder: Path, **extra):
+    """Write the WordPiece vocabulary and tokenizer to ``folder``; seed torch; return the BertConfig."""
+    import torch
+    from transformers import BertConfig, BertTokenizerFast
+
+    vocab = _vocabulary()
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    # transformers 5 ignores ``vocab_file=``; the vocabulary must be passed as ``vocab`` (a dict).
+    tokenizer = BertTokenizerFast(vocab={tok: i for i, tok in enumerate(vocab)}, do_lower_case=True,
+                                  tokenize_chinese_chars=True, model_max_length=MAX_POSITIONS)
+    tokenizer.save_pretrained(str(folder))
+    torch.manual_seed(0)
+    return BertConfig(vocab_size=len(vocab), hidden_size=HIDDEN, num_hidden_layers=2, num_attention_heads=2,
+                      intermediate_size=128, max_position_embeddings=MAX_POSITIONS, pad_token_id=0, **extra)
+
+
 def build_tiny_sentence_transformer(path: str | Path) -> Path:
     """Write a tiny sentence-transformers model to ``path`` (a directory) and return it."""
-    import torch
     from sentence_transformers import SentenceTransformer
-    from transformers import BertConfig, BertModel, BertTokenizerFast
+    from transformers import BertModel
 
     path = Path(path)
     hf_dir = path.parent / f"{path.name}-hf"  # plain transformers checkpoint, wrapped below
     hf_dir.mkdir(parents=True, exist_ok=True)
 
-    vocab = _vocabulary()
-    (hf_dir / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
-    # transformers 5 ignores ``vocab_file=``; the vocabulary must be passed as ``vocab`` (a dict).
-    tokenizer = BertTokenizerFast(
-        vocab={tok: i for i, tok in enumerate(vocab)},
-        do_lower_case=True,
-        tokenize_chinese_chars=True,
-        model_max_length=MAX_POSITIONS,
-    )
-    tokenizer.save_pretrained(str(hf_dir))
-
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=len(vocab),
-        hidden_size=HIDDEN,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=128,
-        max_position_embeddings=MAX_POSITIONS,
-        pad_token_id=0,
-    )
+    config = _save_tokenizer_and_config(hf_dir)
     BertModel(config).save_pretrained(str(hf_dir))
 
     Transformer, Pooling, Normalize = _st_modules()
@@ -100,33 +95,12 @@ def build_tiny_sentiment_classifier(path: str | Path, labels: tuple[str, ...] = 
     are meaningless, but deterministic (seeded weights).
     """
     import torch
-    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+    from transformers import BertForSequenceClassification
 
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    vocab = _vocabulary()
-    (path / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
-    tokenizer = BertTokenizerFast(
-        vocab={tok: i for i, tok in enumerate(vocab)},
-        do_lower_case=True,
-        tokenize_chinese_chars=True,
-        model_max_length=MAX_POSITIONS,
-    )
-    tokenizer.save_pretrained(str(path))
-
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=len(vocab),
-        hidden_size=HIDDEN,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=128,
-        max_position_embeddings=MAX_POSITIONS,
-        pad_token_id=0,
-        num_labels=len(labels),
-        id2label=dict(enumerate(labels)),
-        label2id={name: i for i, name in enumerate(labels)},
-    )
+    config = _save_tokenizer_and_config(path, num_labels=len(labels), id2label=dict(enumerate(labels)),
+                                        label2id={name: i for i, name in enumerate(labels)})
     model = BertForSequenceClassification(config)
     with torch.no_grad():  # a visible spread of probabilities instead of ~uniform ones
         model.classifier.weight.normal_(0.0, 0.5)

@@ -31,7 +31,6 @@ a chat without an id; a chat entry that is not an object or whose messages is no
 """
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime

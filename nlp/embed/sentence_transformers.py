@@ -1,34 +1,13 @@
 """Pretrained sentence-transformers embedder (a hub name or a local model directory)."""
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 
+from nlp.hub import model_source
+
 from .base import Embedder, EmbedderUnavailable, normalise_rows
-
-_TRUTHY = {"1", "true", "yes", "on"}
-
-
-def hub_reachable(timeout: float = 2.0) -> bool:
-    """Whether the model hub answers at all; without it, only the local cache is tried.
-
-    Spares minutes of download retries on machines with no network.
-    """
-    import socket
-    from urllib.parse import urlsplit
-
-    from huggingface_hub import constants
-
-    endpoint = urlsplit(constants.ENDPOINT)
-    try:
-        socket.create_connection((endpoint.hostname, endpoint.port or 443), timeout=timeout).close()
-        return True
-    except OSError:
-        return False
-
 
 class SentenceTransformerEmbedder(Embedder):
     def __init__(
@@ -37,16 +16,8 @@ class SentenceTransformerEmbedder(Embedder):
         self.model_id = "st:" + model
         self.batch_size = batch_size
         self.show_progress = show_progress
-        local = Path(model).expanduser()
-        looks_like_path = local.is_absolute() or model.startswith((".", "~"))
         try:
-            if local.exists():
-                source, offline = str(local), True  # never ask the hub about a local directory
-            elif looks_like_path:
-                raise FileNotFoundError(f"no model directory at {model}")
-            else:
-                source = model
-                offline = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in _TRUTHY or not hub_reachable()
+            source, offline = model_source(model)
             from sentence_transformers import SentenceTransformer
 
             self._model = SentenceTransformer(source, device=device, local_files_only=offline)

@@ -7,14 +7,13 @@ P(positive) - P(negative) for positive/negative(/neutral) heads, and star rating
 """
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
+
+from nlp.hub import model_source
 
 from .base import SentimentScorer, SentimentUnavailable, as_text
 
-_TRUTHY = {"1", "true", "yes", "on"}
 _NEUTRAL = {"neutral", "neu", "neutrality", "中性", "中立", "一般"}
 _POSITIVE = {"pos", "positive", "正面", "积极", "正向", "好评", "正", "good"}
 _NEGATIVE = {"neg", "negative", "负面", "消极", "负向", "差评", "负", "bad"}
@@ -61,10 +60,6 @@ def label_polarities(id2label: Mapping[int, str]) -> list[float]:
     return polarities
 
 
-def _offline_wanted() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in _TRUTHY
-
-
 class TransformersSentiment(SentimentScorer):
     """A ``AutoModelForSequenceClassification`` checkpoint; loads in the constructor.
 
@@ -102,17 +97,8 @@ class TransformersSentiment(SentimentScorer):
 
     @staticmethod
     def _load(model: str):
-        local = Path(model).expanduser()
-        looks_like_path = local.is_absolute() or model.startswith((".", "~"))
         try:
-            if local.exists():
-                source, offline = str(local), True  # never ask the hub about a local folder
-            elif looks_like_path:
-                raise FileNotFoundError(f"no model folder at {model}")
-            else:
-                from nlp.embed.sentence_transformers import hub_reachable
-
-                source, offline = model, _offline_wanted() or not hub_reachable()
+            source, offline = model_source(model)
             from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
             config = AutoConfig.from_pretrained(source, local_files_only=offline)
