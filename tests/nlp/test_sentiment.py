@@ -1,16 +1,10 @@
 """Tests for the offline lexicon + rules sentiment scorer (nlp/sentiment/lexicon.py)."""
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
 import pytest
-
-try:
-    import nlp  # noqa: F401
-except ImportError:  # running plain `pytest` without the package installed
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from nlp.sentiment import LexiconSentiment, SentimentScorer
 from nlp.sentiment.lexicon import DEFAULT_DICT_DIR, read_word_list
