@@ -21,6 +21,7 @@ os.environ["QUNSHENG_DATA_DIR"] = str(DATA_DIR)
 os.environ["PREFECT_HOME"] = str(DATA_DIR / "prefect")
 os.environ["QUNSHENG_EMBEDDER"] = "lsa"
 os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -37,8 +37,7 @@ def test_auto_without_a_model_is_lsa_and_unknown_kind_fails():
         load_embedder("word2vec")
 
 
-def test_auto_falls_back_to_lsa_with_a_warning(tmp_path, monkeypatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+def test_auto_falls_back_to_lsa_with_a_warning(tmp_path):
     embedder, warning = load_embedder("auto", str(tmp_path / "no-such-model"))
     assert isinstance(embedder, LsaEmbedder)
     assert "no-such-model" in warning and "LSA" in warning

@@ -14,12 +14,6 @@ from tests.tiny_model import build_tiny_sentiment_classifier
 TEXTS = ["味道很好，下次还点", "太难吃了", "", "明天下午三点集合", "送餐很快 👍", "等了两个小时" * 30]
 
 
-@pytest.fixture(autouse=True)
-def _offline(monkeypatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
-
-
 @pytest.fixture(scope="module")
 def models(tmp_path_factory):
     root = tmp_path_factory.mktemp("sentiment-models")

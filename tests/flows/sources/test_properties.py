@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from benchmarks.exports import WRITERS, ChatLine
 from flows.sources import MessageRecord, ParseOptions, Reject, available_formats, get_format
+from tests.flows.sources.heads import HEADS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FORMATS = available_formats()
@@ -86,3 +87,12 @@ def test_each_fixture_is_claimed_by_its_own_format_only(path):
         assert claimed == [family]
     else:  # only deliberately broken fixtures go unrecognised
         assert any(word in path.name for word in ("broken", "truncated")), path
+
+
+@pytest.mark.parametrize(("owner", "head"), HEADS)
+def test_each_typical_head_is_claimed_by_its_own_format_only(owner, head):
+    from flows.sources.wecom import is_names_file
+
+    claimed = [fmt for fmt in FORMATS if get_format(fmt).sniff(head)]
+    assert claimed == ([owner] if owner not in (None, "names") else [])
+    assert is_names_file(head) == (owner == "names")

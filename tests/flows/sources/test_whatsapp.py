@@ -135,16 +135,4 @@ def test_group_name_from_the_file_name():
 
 def test_sniff():
     assert all(sniff(read_head(path)) for path in (ANDROID, IOS, MIXED))
-    others = [
-        "\ufeff消息记录（此消息记录为文本格式，不支持重新导入）\r\n\r\n" + "=" * 64 + "\r\n消息分组:我的群聊\r\n",  # QQ
-        "2016-07-19 9:27:15 小王(10001)\r\n求一个好用的报销工具\r\n",
-        '{\n "name": "Chat",\n "type": "private_supergroup",\n "id": 1,\n "messages": []}',  # Telegram
-        '{"msgid":"1","action":"send","from":"wmA","roomid":"wr1","msgtime":1700000000123,"msgtype":"text"}\n',
-        "\ufefflocalId,TalkerId,Type,SubType,IsSender,CreateTime,Status,StrContent,StrTime,Remark,NickName,Sender\n",
-        "\ufeff消息ID,类型,发送人,时间,内容,备注,昵称,更多信息\n",
-        "id,MsgSvrID,type_name,is_sender,talker,room_name,msg,src,CreateTime\n",
-        "2024-03-01 09:15:02 老王\n求推荐记账App\n\n",  # MemoTrace TXT
-        "group,sender_id,time,text\n",
-    ]
-    assert not any(sniff(head) for head in others)
     assert FORMATS["whatsapp"].sniff is sniff and FORMATS["whatsapp"].parse is parse
