@@ -13,6 +13,7 @@ import resource
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,13 +36,12 @@ def main() -> None:
     from flows import nightly
     from flows.sources import ParseOptions
     from flows.sources.tabular import read_csv
-    from models.store import StoredMessage
     from nlp.cluster import OUTLIER
     from nlp.records import ChatMessage
 
     records = [r for f in sorted((REPO / "data" / "sample").glob("*.csv"))
                for r in read_csv(f, ParseOptions())]
-    stored = [StoredMessage(i, r.sender_id, r.group, r.sent_at, r.text) for i, r in enumerate(records)]
+    stored = [ChatMessage(i, r.sender_id, r.group, r.sent_at, r.text) for i, r in enumerate(records)]
     jieba.setLogLevel(30)
     jieba.lcut("预热")
     seconds: dict[str, float] = {}
@@ -49,7 +49,7 @@ def main() -> None:
 
     # The flow's own task functions (.fn runs them without the Prefect engine).
     cleaned = timed(seconds, "clean", nightly.clean_messages.fn, stored)
-    content = [ChatMessage(m.id, m.member, m.group, m.sent_at, c.text) for m, c in zip(stored, cleaned) if c.is_content]
+    content = [replace(m, text=c.text) for m, c in zip(stored, cleaned) if c.is_content]
     texts = [m.text for m in content]
     tokens, _, segmenter = timed(seconds, "segment + new words", nightly.segment_messages.fn, texts, "bench")
     demand_types = timed(seconds, "demand", nightly.read_demand.fn, texts)

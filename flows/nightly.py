@@ -5,6 +5,7 @@ load -> clean -> echoes -> segment -> demand -> sentiment -> embed -> cluster ->
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 from prefect import flow, get_run_logger, task
@@ -13,7 +14,7 @@ from prefect.cache_policies import NO_CACHE
 from flows.progress import Steps
 from models.db import open_store
 from models.settings import get_settings
-from models.store import (StoredMessage, community_by_name, finish_run, mark_failed, messages_of, run_by_id,
+from models.store import (community_by_name, finish_run, mark_failed, messages_of, run_by_id,
                           save_member_tags, save_themes, start_run)
 from nlp.clean import CleanText, clean, flag_repeated_promotions
 from nlp.cluster import OUTLIER, HdbscanClusterer
@@ -34,13 +35,13 @@ class RunError(Exception):
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def load_messages(database_url: str, community: str) -> list[StoredMessage]:
+def load_messages(database_url: str, community: str) -> list[ChatMessage]:
     with open_store(database_url)() as session:
         return messages_of(session, community_by_name(session, community))
 
 
 @step
-def clean_messages(messages: Sequence[StoredMessage]) -> list[CleanText]:
+def clean_messages(messages: Sequence[ChatMessage]) -> list[CleanText]:
     return flag_repeated_promotions([clean(m.text) for m in messages], [m.member for m in messages])
 
 
@@ -60,7 +61,7 @@ def read_demand(texts: Sequence[str]) -> list[str]:
 
 
 @step
-def find_echoes(messages: Sequence[StoredMessage], window_seconds: float) -> dict[int, list[str]]:
+def find_echoes(messages: Sequence[ChatMessage], window_seconds: float) -> dict[int, list[str]]:
     """Message id -> the members who echoed it ("+1", "同求", "我也想要") within the window."""
     return echo_voices(messages, attach_echoes(messages, window_seconds=window_seconds))
 
@@ -154,7 +155,7 @@ def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps:
         raise RunError(f"community {community!r} has no messages: ingest its exports first")
     cleaned = steps.run("clean", clean_messages, stored)
     echoed_by = steps.run("echoes", find_echoes, stored, parameters["echo_window_seconds"])
-    content = [ChatMessage(m.id, m.member, m.group, m.sent_at, c.text) for m, c in zip(stored, cleaned) if c.is_content]
+    content = [replace(m, text=c.text) for m, c in zip(stored, cleaned) if c.is_content]
     texts = [m.text for m in content]
     token_lists, new_words, segmenter = steps.run("segment", segment_messages, texts, community)
     demand_types = steps.run("demand", read_demand, texts)

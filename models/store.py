@@ -1,18 +1,18 @@
 """Store functions: every read and write of the tables goes through here (no SQL elsewhere)."""
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
-
-from collections import Counter
 
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from models.tables import (Community, Group, Member, MemberAlias, MemberTag, Message, Quarantine, Run, Theme,
                            ThemeMessage)
+from nlp.records import ChatMessage  # the plain record the nightly flow's stages read
 
 THEME_TYPES = ("text", "quote")  # message types whose text may voice a demand
 
@@ -141,16 +141,7 @@ class Ingester:
 
 # --- the nightly run -------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class StoredMessage:
-    id: int
-    member: str
-    group: str
-    sent_at: datetime
-    text: str
-
-
-def messages_of(session: Session, community: Community) -> list[StoredMessage]:
+def messages_of(session: Session, community: Community) -> list[ChatMessage]:
     """The messages whose text may voice a demand: typed text or quote, not recalled."""
     rows = session.execute(
         select(Message.id, Member.sender_id, Group.name, Message.sent_at, Message.text)
@@ -158,7 +149,7 @@ def messages_of(session: Session, community: Community) -> list[StoredMessage]:
         .where(Message.community_id == community.id, Message.msg_type.in_(THEME_TYPES), ~Message.recalled)
         .order_by(Message.sent_at, Message.id)
     )
-    return [StoredMessage(i, member, group, utc(sent), text) for i, member, group, sent, text in rows]
+    return [ChatMessage(i, member, group, utc(sent), text) for i, member, group, sent, text in rows]
 
 
 def start_run(session: Session, community: Community, parameters: dict) -> Run:
