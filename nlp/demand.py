@@ -6,8 +6,10 @@ praise, chat, ad or system. ``ad`` and ``system`` come from nlp.clean's flags, t
 cue lists (``data/dicts/demand/``, read on the first message, never at import):
 
 * each cue list gives its type an evidence in [0, 1], the weight of its strongest match; a
-  message opening with a request verb (request.txt: 查一下…, 来一杯…) or one that is a bare noun
-  phrase ("红烧肉的做法", "罗山天气") is a need too, at a lower weight;
+  message opening with a request verb (request.txt: 查一下…, 来一杯…, also after a wanting: 我要看…)
+  is a need too, at a lower weight, and so is a short one naming what is wanted: a bare noun
+  phrase ("红烧肉的做法", "罗山天气") or a service thing (service.txt: 时刻表, 节目单), unless it
+  reports what happened (了, 刚, 昨天); talk of an order (order.txt: 付款, 运费, 3包, 亲) is a weak need;
 * a question with no cue still counts by its form (ends in ? or 吗, A-not-A, a wh-word), weakly,
   strongly when it names a product or service word (topic.txt); social and rhetorical
   questions (你叫什么, 在吗, 怎么这么…; social.txt) weaken that evidence;
@@ -35,7 +37,7 @@ DEMAND_TYPES = ("need", "question", "complaint", "suggestion", "praise", "chat",
 VOICING = frozenset({"need", "question", "complaint", "suggestion"})  # types that voice a demand
 PRIORITY = ("need", "suggestion", "complaint", "question")  # tie-break among voicing types
 DEFAULT_CUE_DIR = Path(__file__).resolve().parents[1] / "data" / "dicts" / "demand"
-CUE_FILES = ("need", "question", "complaint", "suggestion", "praise", "social", "topic")
+CUE_FILES = ("need", "question", "complaint", "suggestion", "praise", "social", "topic", "service", "order")
 
 # Question form, read when no cue list says more (weights are evidence, as in the lists).
 _YES_NO = re.compile(r"[?？]|(?:[吗嘛]|(?<![什怎那这多要])么|(?<=..)(?<![我你他她也都还就并可才])[不没])"
@@ -55,9 +57,13 @@ _MIN_QUESTION_CHARS = 6
 _MEANINGFUL = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 # A short message without any function word, pronoun, particle, negation or everyday verb is a
 # bare noun phrase ("罗山天气", "红烧肉的做法", "燕麦拿铁"): in chat it names what is wanted.
-_FUNCTION_CHARS = re.compile(r"[我你您他她它咱俺们是了吗呢吧啊呀哦嘛哈呵嗯噢哇呃啦咯呗不没别很太都也就还又再才只会能"
-                             r"要想可以来说看做吃喝玩睡走跑听写读买卖给让把被在有好这那哪谁啥么怎为觉得知道喜欢爱恨笑哭死"
-                             r"?？!！~～…]")
+_FUNCTION_CHARS = re.compile(r"[我你您他她它咱俺们是了吗呢吧啊呀哦嘛哈呵嗯噢哇呃啦咯呗不没别很都也就还又再才只会能要想可把被让给在有好真这那哪谁啥么"
+                             r"?？!！~～…]|太(?![原阳空极湖平])|怎|已经|正在|知道|喜欢|觉得|为什么|可以|来|说(?!明)|看(?!点)|分享|"
+                             r"做(?!法)|吃(?!法)|喝|玩|睡|走|跑|听|写|读|买|卖|爱|恨|笑|哭|死|大家|各位|去")
+# "我要" / "我也想" / "要" before an opening verb still opens a request ("我要看…", "我也听新闻").
+_WANTING = r"(?:[我咱]们?)?(?:也|还|就|再)?(?:要|想|想要)?"
+# A report of what happened ("昨天看的电影", "新闻看了") names no want.
+_NARRATIVE = re.compile(r"[了过着刚]|完(?![整美全])|已经|昨天|前天|上次")
 _FILLERS = r"(?:^|[,，。!！?？~～ ])(?:[嗯呃哦喂哎唉啊诶哈那好吧就你您请麻烦小\s]|那你|好吧|ok|OK)*"
 
 
@@ -100,9 +106,11 @@ class DemandReader:
     """Reads demand types and scores with the cue lists of ``cue_dir``, loaded on first use."""
 
     def __init__(self, cue_dir: Path | str = DEFAULT_CUE_DIR, threshold: float = 0.5, request_weight: float = 0.7,
-                 noun_phrase_weight: float = 0.5, noun_phrase_length: tuple[int, int] = (2, 14)):
+                 noun_phrase_weight: float = 0.5, noun_phrase_length: tuple[int, int] = (2, 14),
+                 service_length: int = 20):
         self.cue_dir, self.threshold, self.request_weight = Path(cue_dir), threshold, request_weight
         self.noun_phrase_weight, self.noun_phrase_length = noun_phrase_weight, noun_phrase_length
+        self.service_length = service_length
         self._cues: dict[str, CueList] | None = None
         self._lock = threading.Lock()
 
@@ -130,23 +138,31 @@ class DemandReader:
     def parameters(self) -> dict:
         """The reader's configuration, to be saved with a run's record."""
         return {"cue_dir": str(self.cue_dir), "threshold": self.threshold, "request_weight": self.request_weight,
-                "noun_phrase_weight": self.noun_phrase_weight, "noun_phrase_length": list(self.noun_phrase_length)}
+                "noun_phrase_weight": self.noun_phrase_weight, "noun_phrase_length": list(self.noun_phrase_length),
+                "service_length": self.service_length}
 
     def evidence(self, text: str) -> dict[str, float]:
         """Evidence per type (need, question, complaint, suggestion, praise), each in [0, 1]."""
         cues = self._load()
         text = text.strip()
+        order = cues["order"].strength(text) * (1.0 - cues["social"].strength(text))  # 付款, 运费, 3包
         need = max(cues["need"].strength(text), self.request_weight if cues["request"].search(text) else 0.0,
-                   self._noun_phrase(text, cues))
+                   self._noun_phrase(text, cues), order)
         return {"need": need, "question": self._question(text, cues), "complaint": cues["complaint"].strength(text),
                 "suggestion": cues["suggestion"].strength(text), "praise": cues["praise"].strength(text)}
 
     def _noun_phrase(self, text: str, cues: dict) -> float:
+        """Need evidence of a short message that names what is wanted: a bare noun phrase ("罗山天气",
+        "燕麦拿铁"), or one naming a service.txt thing ("北京到成都的汽车时刻表")."""
         bare = text.strip(" 。.,，")
         shortest, longest = self.noun_phrase_length
-        if not shortest <= len(bare) <= longest or _FUNCTION_CHARS.search(bare) or not _HAN.search(bare):
+        if not shortest <= len(bare) <= self.service_length or not _HAN.search(bare):
             return 0.0
-        return self.noun_phrase_weight * (1.0 - max(cues["social"].strength(bare), cues["praise"].strength(bare)))
+        phrase = 0.0 if len(bare) > longest or _FUNCTION_CHARS.search(bare) else self.noun_phrase_weight
+        if _NARRATIVE.search(bare):
+            phrase = 0.0
+        evidence = max(phrase, cues["service"].strength(bare) if not _NARRATIVE.search(bare) else 0.0)
+        return evidence * (1.0 - max(cues["social"].strength(bare), cues["praise"].strength(bare)))
 
     @staticmethod
     def _question(text: str, cues: dict) -> float:
@@ -175,7 +191,7 @@ class DemandReader:
                     cues: dict[str, Any] = {name: CueList.read(self.cue_dir / f"{name}.txt") for name in CUE_FILES}
                     verbs = [v.strip() for v in (self.cue_dir / "request.txt").read_text(encoding="utf-8").splitlines()
                              if v.strip() and not v.startswith("#")]
-                    cues["request"] = re.compile(_FILLERS + "(?:" + "|".join(map(re.escape, verbs)) + ")")
+                    cues["request"] = re.compile(_FILLERS + _WANTING + "(?:" + "|".join(verbs) + ")", re.I)
                     self._cues = cues
         return self._cues
 

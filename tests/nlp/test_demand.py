@@ -2,7 +2,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from nlp.demand import (DEMAND_TYPES, VOICING, Demand, DemandReader, attach_echoes, binary_metrics, demand_mix,
+from nlp.demand import (CUE_FILES, DEMAND_TYPES, VOICING, Demand, DemandReader, attach_echoes, binary_metrics, demand_mix,
                         demand_share, demand_type, echo_voices, evaluate_demand, read_demand)
 from nlp.records import ChatMessage
 
@@ -53,7 +53,7 @@ def test_reader_loads_its_cue_lists_on_first_use_only(tmp_path):
     missing = DemandReader(tmp_path / "nowhere")  # constructing reads nothing
     with pytest.raises(FileNotFoundError):
         missing.read("想要")
-    for name in ("need", "question", "complaint", "suggestion", "praise", "social", "topic"):
+    for name in CUE_FILES:
         (tmp_path / f"{name}.txt").write_text("# empty\n", encoding="utf-8")
     (tmp_path / "need.txt").write_text("# custom\n燕麦奶\t0.9\n", encoding="utf-8")
     (tmp_path / "request.txt").write_text("来杯\n", encoding="utf-8")
@@ -127,3 +127,24 @@ def test_echo_never_attaches_to_a_system_notice_or_a_sticker():
     messages = chat((0, "a", "周末的照片发群里了"), (20, "system", '"小鹿"邀请"阿May"加入了群聊'), (25, "b", "[动画表情]"),
                     (30, "c", "+1"))
     assert attach_echoes(messages) == {4: 1}
+
+
+def test_requests_open_with_a_verb_even_after_a_wanting():
+    for text in ("我要看西游记", "听一下交通广播", "我也想听相声", "晚上七点半叫我起床", "十分钟后提醒我收衣服",
+                 "3乘5再除以二"):
+        assert read_demand(text).type in {"need", "question"}, text
+    for text in ("看到你就开心", "听说明天下雨", "提醒一下大家明天降温", "树叶黄了，好好看"):
+        assert not read_demand(text).voices, text
+
+
+def test_a_short_phrase_naming_a_service_thing_is_a_need():
+    for text in ("上海到杭州的高铁时刻表", "糖醋排骨做法", "湖南卫视今晚的节目单", "杭州明天天气"):
+        assert read_demand(text).type == "need", text
+    for text in ("昨天看的电影", "刚看完一部电影，哭死", "周末店里好热闹"):  # reports, not wants
+        assert not read_demand(text).voices, text
+
+
+def test_talk_of_an_order_is_a_weak_need():
+    for text in ("两张合并付款89元", "忘改收货地址了", "买二送一", "亲，这个尾款什么时候付"):
+        assert read_demand(text).voices, text
+    assert not read_demand("给娃拍的照片").voices and not read_demand("早~今天也要元气满满").voices
