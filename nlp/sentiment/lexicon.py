@@ -64,6 +64,8 @@ _EXCESS_WORDS = {"太": -0.6, "太过": -0.6, "过于": -0.6, "忒": -0.6,
                  "有点": -0.3, "有点儿": -0.3, "有些": -0.3, "有一点": -0.3}
 # Single characters that, after 太/有点, are not "plain adjectives" (太想你了, 有点事).
 _EXCESS_STOP = set("想是有会能要可给让把被在了的吧啊呀哦呢吗么多事点儿像得也都就还又再去来说看做")
+# Quality adjectives that jieba glues to 太 (太油, 太冷, 太嫩); 太阳, 太太, 太空 stay whole.
+_EXCESS_ADJECTIVES = set("油咸淡甜辣酸苦硬软干稀稠腻小大少多慢久冷凉热烫贵重轻薄厚粗细长短远乱吵挤黑浅深老生嫩焦肥素烂差难")
 # Sentence-final particles: a gated word (好, 快) counts when followed by one of these.
 _PARTICLES = {"了", "啊", "呀", "的", "哦", "哈", "滴", "呢", "啦", "哒", "喔", "噢", "嘞", "哇", "嘛", "耶", "!"}
 _QUESTION_FINALS = {"吗", "么"}
@@ -72,6 +74,9 @@ _QUESTION_FINALS = {"吗", "么"}
 _GATED = {"好", "快", "强", "美", "香", "爱", "鲜", "甜", "值", "乐", "一般"}
 # Turn words below this weight act only at the start of a clause (就是有点慢, 结果...).
 _POSITIONAL_TURN_BELOW = 1.3
+# Comparisons negate praise further away than plain negation does: 没有上次的好吃, 不如实体店的好吃.
+_COMPARATIVES = {"没有", "没", "不如", "还不如", "比不上", "赶不上", "远不如"}
+_COMPARE_WINDOW = 5
 
 _BREAK = None  # clause-break marker in a token stream
 
@@ -92,6 +97,8 @@ _NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十几半]+)"
 _LONG_WAIT_RE = re.compile(
     rf"(?:等了|送了|晚了|迟了|用了|花了|超过|延迟了?|晚到了?)(?:快|近|将近|足足|整整)?{_NUM}多?个?[多半]?(?:小时|钟头|分钟|天)"
     rf"|(?<![不没才就])(?<!不到){_NUM}个?[多半]?(?:小时|钟头|天)多?(?:之后|以后|后)?才"
+    rf"|(?:送餐|配送|送货|历时|用时|长达|将近|接近|足足|整整)(?:时间)?(?:是|为|要)?{_NUM}个?[多半]?(?:小时|钟头|天)"
+    rf"|(?<![不没才就早快提前])(?<!不到|早了|快了){_NUM}个?[多半]?(?:小时|钟头)多?(?:之后|以后|后)?(?:还没|没|送到|送来|送达|收到)"
 )
 _SENT_PUNCT = r"。！？!?…\n\r;；~～"
 _CLAUSE_PUNCT = r",，、:：()（）\"“”‘’'\s·—/|\[\]【】《》<>「」『』*#@&+=_"
@@ -266,6 +273,19 @@ class LexiconSentiment(SentimentScorer):
             head, tail = w[:-n], w[-n:]
             if tail in self._suffix and head in self._sentiment and self._sentiment[head] != 0.0:
                 return (head, tail)
+        if w[-1] in _PARTICLES:  # 太好了 -> 太 好 了
+            head = w[:-1]
+            if self._sentiment.get(head):
+                return (head, w[-1])
+            sub = self._decompose(head, depth + 1)
+            if sub is not None:
+                return (*sub, w[-1])
+        if w[0] in _EXCESS_WORDS and len(w) == 2 and w[1] in _EXCESS_ADJECTIVES:
+            return (w[0], w[1])  # 太油 -> 太 油, read by the excess rule
+        for n in range(len(w) - 2, 0, -1):  # 服务到位 -> 服务 到位: a topic + a sentiment word
+            head, tail = w[:n], w[n:]
+            if self._sentiment.get(tail) and not self._known(head):
+                return (head, tail)
         return None
 
     def _cut(self, chunk: str, out: list) -> None:
@@ -325,6 +345,15 @@ class LexiconSentiment(SentimentScorer):
         tok = toks[j]
         return isinstance(tok, str) and self._sentiment.get(tok, 0.0) != 0.0
 
+    def _positive_ahead(self, toks: list, j: int) -> bool:
+        """A positive sentiment word before the end of the clause (for 不如 X 好吃)."""
+        for tok in toks[j:j + _COMPARE_WINDOW + 1]:
+            if not isinstance(tok, str):
+                return False
+            if self._sentiment.get(tok, 0.0) > 0:
+                return True
+        return False
+
     def _raw_score(self, text: str, trace: list | None = None) -> float:
         if not text:
             return 0.0
@@ -336,7 +365,7 @@ class LexiconSentiment(SentimentScorer):
             s_pos = s_neg = 0.0
             after = 1.0        # weight after a turn (但是 ...)
             conc = 1.0         # concession weight for the rest of the clause (虽然 ...)
-            neg_n, neg_s, neg_gap = 0, 1.0, 0
+            neg_n, neg_s, neg_gap, neg_far = 0, 1.0, 0, False
             deg, deg_first, last_deg = 1.0, False, None
             clause_start = True
             last_word = None
@@ -356,7 +385,7 @@ class LexiconSentiment(SentimentScorer):
             while i < n:
                 tok = toks[i]
                 if tok is _BREAK:
-                    neg_n, neg_s, neg_gap = 0, 1.0, 0
+                    neg_n, neg_s, neg_gap, neg_far = 0, 1.0, 0, False
                     deg, deg_first, last_deg = 1.0, False, None
                     conc = 1.0
                     clause_start = True
@@ -378,7 +407,7 @@ class LexiconSentiment(SentimentScorer):
                     s_neg *= before
                     after = tw
                     conc = 1.0
-                    neg_n, neg_s, neg_gap = 0, 1.0, 0
+                    neg_n, neg_s, neg_gap, neg_far = 0, 1.0, 0, False
                     deg, deg_first, last_deg = 1.0, False, None
                     clause_start = False
                     if trace is not None:
@@ -392,7 +421,12 @@ class LexiconSentiment(SentimentScorer):
                     continue
                 # --- negation ----------------------------------------------------
                 ns = self._negation.get(w)
+                if ns is None and w in _COMPARATIVES and self._positive_ahead(toks, i + 1):
+                    ns = 1.0  # 不如以前好吃: the comparison negates the praise that follows
                 if ns is not None:
+                    if neg_gap >= 2:  # 不用尝了不好吃 (but 没有人不喜欢 is a double negation)
+                        neg_n, neg_s, neg_gap, neg_far = 0, 1.0, 0, False
+                    neg_far = neg_far or w in _COMPARATIVES
                     if neg_n == 0:
                         deg_first = deg != 1.0
                     neg_n += 1
@@ -450,7 +484,7 @@ class LexiconSentiment(SentimentScorer):
                     else:
                         c = val * deg * post
                     add(c, w)
-                    neg_n, neg_s, neg_gap = 0, 1.0, 0
+                    neg_n, neg_s, neg_gap, neg_far = 0, 1.0, 0, False
                     deg, deg_first, last_deg = 1.0, False, None
                     i += 1 + used
                     continue
@@ -461,8 +495,8 @@ class LexiconSentiment(SentimentScorer):
                 deg, deg_first, last_deg = 1.0, False, None
                 if neg_n:
                     neg_gap += 1
-                    if neg_gap > _NEG_WINDOW:
-                        neg_n, neg_s, neg_gap = 0, 1.0, 0
+                    if neg_gap > (_COMPARE_WINDOW if neg_far else _NEG_WINDOW):
+                        neg_n, neg_s, neg_gap, neg_far = 0, 1.0, 0, False
                 i += 1
             # --- sentence end ------------------------------------------------------
             n_q = end.count("?")

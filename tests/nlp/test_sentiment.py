@@ -130,6 +130,17 @@ def test_double_negation_keeps_sign(scorer):
     assert one(scorer, "不是不好吃") > 0
 
 
+def test_negation_that_reached_nothing_does_not_double(scorer):
+    # 不用 ... 了 never reached a sentiment word, so the later 不 negates on its own.
+    assert one(scorer, "不用尝了不好吃") < 0
+    assert one(scorer, "没有人不喜欢他") > 0  # a real double negation across one word
+
+
+@pytest.mark.parametrize("text", ["不如实体店的好吃", "没有上次的好吃", "没有想象中好吃", "比不上以前的好吃"])
+def test_comparison_negates_praise_further_away(scorer, text):
+    assert one(scorer, text) < 0
+
+
 def test_degree_scales(scorer):
     assert one(scorer, "太难吃了") < -0.8
     assert one(scorer, "太难吃了") < one(scorer, "难吃")
@@ -141,6 +152,22 @@ def test_degree_scales(scorer):
 def test_excess_and_slight_complaints(scorer):
     assert one(scorer, "价格太高了") < 0
     assert one(scorer, "有点咸") < 0
+
+
+@pytest.mark.parametrize("text", ["太好了！", "送餐师傅服务到位"])
+def test_glued_tokens_are_split_around_sentiment_words(scorer, text):
+    # jieba keeps 太好了 / 服务到位 whole; the scorer still finds 好 / 到位 inside.
+    assert one(scorer, text) > 0
+
+
+def test_glued_excess_is_a_complaint(scorer):
+    assert one(scorer, "太油了") < 0  # jieba's token 太油
+    assert one(scorer, "晒太阳") == 0.0  # 太阳 is not 太 + 阳
+
+
+@pytest.mark.parametrize("text", ["竟然没给筷子", "说好的赠品呢", "为什么没送饮料"])
+def test_complaint_markers(scorer, text):
+    assert one(scorer, text) < 0
 
 
 def test_turns(scorer):
@@ -177,13 +204,15 @@ def test_ambiguous_words_need_context(scorer):
     assert one(scorer, "味道一般") < 0
 
 
-@pytest.mark.parametrize("text", ["等了一个多小时", "两个小时才到", "晚了40分钟", "快递送了3天", "等了1.5小时"])
+@pytest.mark.parametrize("text", ["等了一个多小时", "两个小时才到", "晚了40分钟", "快递送了3天", "等了1.5小时",
+                                  "送餐时间3个小时", "两个小时送到"])
 def test_long_wait_is_a_complaint(scorer, text):
     assert one(scorer, text) < -0.3
     assert ("long wait", -1.0) in scorer.explain(text)[1]
 
 
-@pytest.mark.parametrize("text", ["20分钟就到了", "不到半小时就送到了", "才一个多小时", "明天下午三点集合，大概一个小时"])
+@pytest.mark.parametrize("text", ["20分钟就到了", "不到半小时就送到了", "才一个多小时", "明天下午三点集合，大概一个小时",
+                                  "提前一个小时送到了"])
 def test_short_or_unremarkable_durations_are_not(scorer, text):
     assert one(scorer, text) >= 0.0
 
