@@ -19,9 +19,11 @@ class LsaEmbedder(Embedder):
     """
 
     def __init__(self, dim: int = 32, seed: int = 0, segmenter: Segmenter | None = None,
-                 word_weight: float = 1.0, char_weight: float = 1.0):
+                 word_weight: float = 1.0, char_weight: float = 1.0, char_ngrams: tuple[int, int] = (2, 3),
+                 sublinear_tf: bool = True, min_df: int | None = None):
         self.dim, self.seed = dim, seed
         self.word_weight, self.char_weight = word_weight, char_weight
+        self.char_ngrams, self.sublinear_tf, self.min_df = tuple(char_ngrams), sublinear_tf, min_df
         self.segmenter = segmenter
         self.model_id = f"lsa:words+chars:dim={dim}"
         self._fitted = None
@@ -30,11 +32,18 @@ class LsaEmbedder(Embedder):
         from sklearn.decomposition import TruncatedSVD
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        segmenter = self.segmenter or Segmenter()
-        min_df = 2 if len(texts) >= 50 else 1  # a word seen once cannot link two messages
-        words = TfidfVectorizer(analyzer=segmenter.tokens, sublinear_tf=True, min_df=min_df)
-        chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True, min_df=min_df)
-        matrix = self._stack(words.fit_transform(texts), chars.fit_transform(texts))
+        min_df = self.min_df or (2 if len(texts) >= 50 else 1)  # a word seen once cannot link two messages
+        words = chars = None
+        if self.word_weight:
+            segmenter = self.segmenter or Segmenter()
+            words = TfidfVectorizer(analyzer=segmenter.tokens, sublinear_tf=self.sublinear_tf, min_df=min_df)
+            words.fit(texts)
+        if self.char_weight:
+            chars = TfidfVectorizer(analyzer="char_wb", ngram_range=self.char_ngrams, sublinear_tf=self.sublinear_tf,
+                                    min_df=min_df)
+            chars.fit(texts)
+        self._fitted = (words, chars, None)
+        matrix = self._matrix(texts)
         dim = max(1, min(self.dim, matrix.shape[1] - 1, matrix.shape[0] - 1))
         svd = TruncatedSVD(n_components=dim, random_state=self.seed).fit(matrix)
         self._fitted = (words, chars, svd)
@@ -43,12 +52,16 @@ class LsaEmbedder(Embedder):
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if self._fitted is None:
             raise RuntimeError("LsaEmbedder.embed called before fit")
-        words, chars, svd = self._fitted
+        svd = self._fitted[2]
         if len(texts) == 0:
             return np.zeros((0, svd.n_components), dtype=np.float32)
-        return normalise_rows(svd.transform(self._stack(words.transform(texts), chars.transform(texts))))
+        return normalise_rows(svd.transform(self._matrix(texts)))
 
-    def _stack(self, word_matrix, char_matrix):
+    def _matrix(self, texts: Sequence[str]):
+        """Weighted word and character n-gram TF-IDF blocks side by side."""
         from scipy.sparse import hstack
 
-        return hstack([word_matrix * self.word_weight, char_matrix * self.char_weight]).tocsr()
+        words, chars, _ = self._fitted
+        blocks = [vectorizer.transform(texts) * weight
+                  for vectorizer, weight in ((words, self.word_weight), (chars, self.char_weight)) if vectorizer]
+        return hstack(blocks).tocsr()

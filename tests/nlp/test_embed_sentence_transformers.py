@@ -102,3 +102,41 @@ def test_broken_model_directory_raises(tmp_path):
     (tmp_path / "modules.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(EmbedderUnavailable):
         SentenceTransformerEmbedder(str(tmp_path))
+
+
+def test_device_and_batch_size_are_used(embedder):
+    assert embedder._model.device.type == "cpu" and embedder.batch_size == 2
+    with pytest.raises(ValueError):
+        SentenceTransformerEmbedder("any", batch_size=0)
+
+
+def test_unknown_backend_is_refused():
+    with pytest.raises(ValueError, match="backend"):
+        SentenceTransformerEmbedder("any", backend="tensorflow")
+
+
+def test_onnx_backend_without_its_packages_says_what_to_install(tiny_model_path, monkeypatch):
+    from nlp.embed import sentence_transformers as module
+
+    monkeypatch.setattr(module.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(EmbedderUnavailable) as info:
+        SentenceTransformerEmbedder(str(tiny_model_path), backend="onnx")
+    message = str(info.value)
+    assert "onnxruntime" in message and "optimum" in message and "backend='torch'" in message
+
+
+def test_onnx_backend_where_installed(tiny_model_path, embedder):
+    from nlp.embed.sentence_transformers import missing_packages
+
+    if missing_packages("onnx"):
+        pytest.skip(f"onnx backend needs {missing_packages('onnx')}")
+    onnx = SentenceTransformerEmbedder(str(tiny_model_path), device="cpu", backend="onnx")
+    assert onnx.model_id.endswith(":onnx")
+    np.testing.assert_allclose(onnx.embed(TEXTS), embedder.embed(TEXTS), atol=1e-4)
+
+
+def test_load_embedder_passes_options(tiny_model_path):
+    from nlp.embed import load_embedder
+
+    chosen, warning = load_embedder("st", str(tiny_model_path), device="cpu", batch_size=3)
+    assert warning is None and chosen.batch_size == 3
