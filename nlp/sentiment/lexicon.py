@@ -60,6 +60,7 @@ _MULTI_QUESTION = -0.3           # "？？？" reads as annoyance
 _EXCLAIM_ONE = 1.3
 _EXCLAIM_MANY = 1.5
 _LONG_WAIT = -1.0                # 等了一个多小时 / 两个小时才到: a long wait is a complaint
+_NEVER_AGAIN = -1.5              # 再也不会点了 / 不会再订: the customer is lost
 _EXCESS_WORDS = {"太": -0.6, "太过": -0.6, "过于": -0.6, "忒": -0.6,
                  "有点": -0.3, "有点儿": -0.3, "有些": -0.3, "有一点": -0.3}
 # Single characters that, after 太/有点, are not "plain adjectives" (太想你了, 有点事).
@@ -100,6 +101,12 @@ _LONG_WAIT_RE = re.compile(
     rf"|(?:送餐|配送|送货|历时|用时|长达|将近|接近|足足|整整)(?:时间)?(?:是|为|要)?{_NUM}个?[多半]?(?:小时|钟头|天)"
     rf"|(?<![不没才就早快提前])(?<!不到|早了|快了){_NUM}个?[多半]?(?:小时|钟头)多?(?:之后|以后|后)?(?:还没|没|送到|送来|送达|收到)"
 )
+# Never again: 再也不会点了, 不会再订, 以后还是不来了 (but not 再也不用担心).
+_NEVER_AGAIN_RE = re.compile(
+    r"(?:再也不|再不|不会再|不会在|不再|永远不|以后还?是?不|下次不)(?:会|敢|想|要|准备)?[再在]?"
+    r"(?:点|订|定|买|来|光顾|吃|喝|用|去|叫|下单|选)(?!担心|愁|怕|操心)"
+)
+_PATTERNS = [("long wait", _LONG_WAIT_RE, _LONG_WAIT), ("never again", _NEVER_AGAIN_RE, _NEVER_AGAIN)]
 _SENT_PUNCT = r"。！？!?…\n\r;；~～"
 _CLAUSE_PUNCT = r",，、:：()（）\"“”‘’'\s·—/|\[\]【】《》<>「」『』*#@&+=_"
 
@@ -511,11 +518,12 @@ class LexiconSentiment(SentimentScorer):
                 s_pos *= amp
                 s_neg *= amp
             total += s_pos + s_neg
-        waits = len(_LONG_WAIT_RE.findall(t))
-        if waits:  # counted once per mention, outside the clause rules
-            total += waits * _LONG_WAIT
-            if trace is not None:
-                trace.append(("long wait", waits * _LONG_WAIT))
+        for name, pattern, weight in _PATTERNS:  # counted once per mention, outside the clause rules
+            hits = len(pattern.findall(t))
+            if hits:
+                total += hits * weight
+                if trace is not None:
+                    trace.append((name, hits * weight))
         return total
 
     def score(self, texts: Sequence[str]) -> list[float]:

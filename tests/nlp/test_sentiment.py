@@ -217,6 +217,16 @@ def test_short_or_unremarkable_durations_are_not(scorer, text):
     assert one(scorer, text) >= 0.0
 
 
+@pytest.mark.parametrize("text", ["再也不会点了", "以后不会再订这家了", "以后还是不来了", "永远不会再买"])
+def test_never_again_is_a_complaint(scorer, text):
+    assert one(scorer, text) < -0.5
+    assert ("never again", -1.5) in scorer.explain(text)[1]
+
+
+def test_no_more_worries_is_not_never_again(scorer):
+    assert one(scorer, "妈妈再也不用担心我吃饭了") >= 0.0
+
+
 def test_explain_reports_cues(scorer):
     score, cues = scorer.explain("虽然便宜但是难吃")
     assert score == one(scorer, "虽然便宜但是难吃")
@@ -228,9 +238,9 @@ def test_explain_reports_cues(scorer):
 def test_global_jieba_untouched(scorer):
     import jieba
 
-    scorer.score(["绝绝子，再也不会点了"])
+    scorer.score(["绝绝子，挑不出毛病"])
     assert scorer._tokenizer is not jieba.dt
-    assert "再也不会点" not in jieba.dt.FREQ  # lexicon phrases only live in the private tokenizer
+    assert "挑不出毛病" not in jieba.dt.FREQ  # lexicon phrases only live in the private tokenizer
 
 
 def test_word_lists_are_well_formed():
