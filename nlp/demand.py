@@ -307,12 +307,12 @@ def binary_metrics(y_true: Sequence[int], y_pred: Sequence[int]) -> dict[str, fl
             "accuracy": round((tp + tn) / total, 4) if total else 0.0}
 
 
-def evaluate_demand(texts: Sequence[str], labels: Sequence[int], reader: DemandReader | None = None) -> dict:
+def evaluate_demand(texts: Sequence[str], labels: Sequence[int], reader: Any = None) -> dict:
     """Metrics of "voices a demand" (1) against labels, reading each text as the nightly flow
-    does: cleaned by nlp.clean, its flags passed on."""
+    does: cleaned by nlp.clean, its flags passed on. ``reader``: anything with ``read_all``
+    (a DemandReader, a trained one); the shipped cue lists by default."""
     reader = reader or default_reader()
-    predicted = []
-    for text in texts:
-        cleaned = clean(text)
-        predicted.append(int(reader.read(cleaned.text, cleaned.flags).voices))
+    cleaned = [clean(text) for text in texts]
+    demands = reader.read_all([c.text for c in cleaned], [c.flags for c in cleaned])
+    predicted = [int(d.voices) for d in demands]
     return binary_metrics(labels, predicted) | {"n": len(texts), "positives": int(sum(map(bool, labels)))}
