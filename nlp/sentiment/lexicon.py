@@ -60,6 +60,8 @@ _MULTI_QUESTION = -0.3           # "？？？" reads as annoyance
 _EXCLAIM_ONE = 1.3
 _EXCLAIM_MANY = 1.5
 _LONG_WAIT = -1.0                # 等了一个多小时 / 两个小时才到: a long wait is a complaint
+_FAINT_PRAISE_BELOW = 0.6       # praise whose strongest cue is weaker (还行, 还好, 好的) ...
+_FAINT_PRAISE = -0.3             # ... reads as lukewarm
 _NEVER_AGAIN = -1.5              # 再也不会点了 / 不会再订: the customer is lost
 _EXCESS_WORDS = {"太": -0.6, "太过": -0.6, "过于": -0.6, "忒": -0.6,
                  "有点": -0.3, "有点儿": -0.3, "有些": -0.3, "有一点": -0.3}
@@ -72,7 +74,7 @@ _PARTICLES = {"了", "啊", "呀", "的", "哦", "哈", "滴", "呢", "啦", "�
 _QUESTION_FINALS = {"吗", "么"}
 # Ambiguous words that count as sentiment only when used predicatively (clause-final,
 # before a particle, or after a degree adverb / negation): 好 in 好想你, 快 in 快过年了.
-_GATED = {"好", "快", "强", "美", "香", "爱", "鲜", "甜", "值", "乐", "一般"}
+_GATED = {"好", "快", "强", "美", "香", "爱", "鲜", "甜", "值", "乐", "一般", "足"}
 # Turn words below this weight act only at the start of a clause (就是有点慢, 结果...).
 _POSITIONAL_TURN_BELOW = 1.3
 # Comparisons negate praise further away than plain negation does: 没有上次的好吃, 不如实体店的好吃.
@@ -368,6 +370,7 @@ class LexiconSentiment(SentimentScorer):
         if not t.strip():
             return 0.0
         total = 0.0
+        praise = 0.0  # the strongest single positive cue
         for toks, end in self._sentences(t):
             s_pos = s_neg = 0.0
             after = 1.0        # weight after a turn (但是 ...)
@@ -380,10 +383,11 @@ class LexiconSentiment(SentimentScorer):
             i = 0
 
             def add(c: float, cue: str) -> None:
-                nonlocal s_pos, s_neg
+                nonlocal s_pos, s_neg, praise
                 c *= conc * after
                 if c > 0:
                     s_pos += c
+                    praise = max(praise, c)
                 else:
                     s_neg += c
                 if trace is not None:
@@ -524,6 +528,10 @@ class LexiconSentiment(SentimentScorer):
                 total += hits * weight
                 if trace is not None:
                     trace.append((name, hits * weight))
+        if 0 < total and praise < _FAINT_PRAISE_BELOW:  # 还行吧 / 还可以 alone is lukewarm, not praise
+            total += _FAINT_PRAISE
+            if trace is not None:
+                trace.append(("faint praise", _FAINT_PRAISE))
         return total
 
     def score(self, texts: Sequence[str]) -> list[float]:

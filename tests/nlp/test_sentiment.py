@@ -170,6 +170,26 @@ def test_complaint_markers(scorer, text):
     assert one(scorer, text) < 0
 
 
+def test_faint_praise_is_lukewarm(scorer):
+    # Only weak praise (还好, 好的) and nothing stronger: not a positive review.
+    assert one(scorer, "还好") <= 0
+    assert 0 < one(scorer, "还可以") < one(scorer, "不错")
+    assert ("faint praise", -0.3) in scorer.explain("还可以")[1]
+    assert all(cue != "faint praise" for cue, _ in scorer.explain("很好吃")[1])
+
+
+def test_wishes_are_not_praise(scorer):
+    # 希望 / 如果 open a wish: what follows is not asserted.
+    assert one(scorer, "希望下次能准时") <= 0
+    assert one(scorer, "如果再快一点") <= 0
+    assert one(scorer, "很准时") > 0
+
+
+@pytest.mark.parametrize("text", ["料很足", "分量足"])
+def test_ample_portions(scorer, text):
+    assert one(scorer, text) > 0
+
+
 def test_turns(scorer):
     assert one(scorer, "虽然便宜但是难吃") < 0
     assert one(scorer, "虽然有点慢，但是很好吃") > 0
