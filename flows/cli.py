@@ -31,12 +31,14 @@ def one_line_errors(command):
 
         from flows.ingest import IngestError
         from models.views import Ambiguous, NotFound
+        from nlp.demand_trained import DemandModelUnavailable
         from nlp.embed import EmbedderUnavailable
         from nlp.sentiment import SentimentUnavailable
 
         try:
             return command(*args, **kwargs)
-        except (IngestError, NotFound, Ambiguous, EmbedderUnavailable, SentimentUnavailable) as error:
+        except (IngestError, NotFound, Ambiguous, EmbedderUnavailable, SentimentUnavailable,
+                DemandModelUnavailable) as error:
             fail(str(error))
         except OperationalError as error:
             fail(f"cannot open the database: {str(error.orig).splitlines()[0]}")
@@ -249,12 +251,19 @@ def binary_labels(labels: list[str], negative: str | None) -> list[int]:
 @one_line_errors
 def eval_demand(input: InputOption, text_col: TextCol, label_col: LabelCol, limit: Limit = None,
                 negative: Annotated[str | None, typer.Option(help="The label meaning no demand (e.g. chat); "
-                                                                  "all others mean a demand.")] = None) -> None:
+                                                                  "all others mean a demand.")] = None,
+                model: Annotated[Path | None, typer.Option(help="A trained demand model folder "
+                                                                "(default: the cue lists).")] = None) -> None:
     """Demand detection against 1/0 labels: precision, recall, f1, macro_f1, accuracy."""
     from nlp.demand import evaluate_demand
+    from nlp.demand_trained import DemandModelUnavailable, TrainedDemand
 
     texts, labels = labelled(input, text_col, label_col, limit)
-    print_json(evaluate_demand(texts, binary_labels(labels, negative)))
+    try:
+        reader = TrainedDemand.load(model) if model else None
+    except DemandModelUnavailable as error:
+        fail(str(error))
+    print_json(evaluate_demand(texts, binary_labels(labels, negative), reader))
 
 
 @evaluate.command("sentiment")
@@ -294,6 +303,27 @@ def train_sentiment_command(input: InputOption, text_col: TextCol, label_col: La
     except ValueError as error:
         fail(str(error))
     print_json({"model": str(out), **model.summary})
+
+
+@train.command("demand")
+@one_line_errors
+def train_demand_command(input: InputOption, text_col: TextCol, label_col: LabelCol, limit: Limit = None,
+                         negative: Annotated[str | None, typer.Option(help="The label meaning no demand (e.g. chat); "
+                                                                           "all others mean a demand.")] = None,
+                         rules: Annotated[bool, typer.Option("--rules", help="Add the cue reader's score as a "
+                                                                             "feature.")] = False,
+                         out: Annotated[Path | None, typer.Option(help="Where to save the model "
+                                                                       "(default <data_dir>/models/demand).")] = None) -> None:
+    """Fit a demand classifier on 1/0 labels; used by the flow with QUNSHENG_DEMAND=trained."""
+    from nlp.demand_trained import train_demand
+
+    out = out or get_settings().data_dir / "models" / "demand"
+    texts, labels = labelled(input, text_col, label_col, limit)
+    try:
+        model = train_demand(texts, binary_labels(labels, negative), out, use_rules=rules)
+    except ValueError as error:
+        fail(str(error))
+    print_json({"model": str(out), **model.model.summary, "rule_weight": model.rule_weight})
 
 
 if __name__ == "__main__":

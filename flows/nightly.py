@@ -19,6 +19,7 @@ from models.store import (community_by_name, finish_run, mark_failed, messages_o
 from nlp.clean import CleanText, clean, flag_repeated_promotions
 from nlp.cluster import OUTLIER, HdbscanClusterer
 from nlp.demand import attach_echoes, default_reader, echo_voices
+from nlp.demand_trained import load_demand_reader
 from nlp.embed import LsaEmbedder, load_embedder
 from nlp.newwords import NewWord, discover
 from nlp.profile import tag_members
@@ -56,8 +57,8 @@ def segment_messages(texts: Sequence[str], community: str) -> tuple[list[list[st
 
 
 @step
-def read_demand(texts: Sequence[str]) -> list[str]:
-    return [demand.type for demand in default_reader().read_all(texts)]
+def read_demand(texts: Sequence[str], kind: str = "rules", model: str | None = None) -> list[str]:
+    return [demand.type for demand in load_demand_reader(kind, model).read_all(texts)]
 
 
 @step
@@ -134,7 +135,8 @@ def nightly(community: str, embedder: str | None = None, model: str | None = Non
     parameters = {"embedder": embedder, "model": model, "sentiment": settings.sentiment,
                   "sentiment_model": settings.resolved_sentiment_model, "min_cluster_size": min_cluster_size,
                   "reassign_similarity": reassign_similarity, "min_demand_share": min_demand_share,
-                  "echo_window_seconds": echo_window_seconds, "demand_reader": default_reader().parameters}
+                  "echo_window_seconds": echo_window_seconds, "demand_reader": default_reader().parameters,
+                  "demand": settings.demand, "demand_model": settings.resolved_demand_model}
     url = settings.resolved_database_url
     run_id = open_run(url, community, parameters)
     with Steps(STEPS, enabled=show_progress) as steps:
@@ -158,7 +160,7 @@ def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps:
     content = [replace(m, text=c.text) for m, c in zip(stored, cleaned) if c.is_content]
     texts = [m.text for m in content]
     token_lists, new_words, segmenter = steps.run("segment", segment_messages, texts, community)
-    demand_types = steps.run("demand", read_demand, texts)
+    demand_types = steps.run("demand", read_demand, texts, parameters["demand"], parameters["demand_model"])
     sentiments = steps.run("sentiment", score_sentiment, texts, parameters["sentiment"], parameters["sentiment_model"])
     vectors, model_id, warning = steps.run("embed", embed_messages, texts, parameters["embedder"], parameters["model"],
                                            segmenter)

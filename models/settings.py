@@ -43,6 +43,14 @@ class Settings(BaseSettings):
         description="For trained: the model folder (default <data_dir>/models/sentiment); for "
         "transformers: a model name or folder.",
     )
+    demand: Literal["rules", "trained"] = Field(
+        "rules",
+        description="Demand reader: rules (the cue lists in data/dicts/demand/), trained (a classifier from "
+        "`qunsheng train demand`; demand types still come from the cue lists).",
+    )
+    demand_model: str | None = Field(
+        None, description="For trained: the model folder (default <data_dir>/models/demand).",
+    )
 
     @model_validator(mode="after")
     def _sentiment_model_given(self) -> "Settings":
@@ -55,6 +63,12 @@ class Settings(BaseSettings):
         if self.sentiment == "trained":
             return self.sentiment_model or str(self.data_dir / "models" / "sentiment")
         return self.sentiment_model
+
+    @property
+    def resolved_demand_model(self) -> str | None:
+        if self.demand == "trained":
+            return self.demand_model or str(self.data_dir / "models" / "demand")
+        return self.demand_model
 
     @property
     def resolved_database_url(self) -> str:
