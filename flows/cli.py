@@ -6,7 +6,7 @@ import itertools
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -14,6 +14,10 @@ from models.settings import get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Qunsheng (群声): demand themes and member tags from community group chats.")
+
+
+ThemeSort = Literal["voices", "growth", "negativity", "recent"]
+Lifecycle = Literal["new", "growing", "stable", "fading"]
 
 
 def fail(message: str) -> None:
@@ -160,21 +164,23 @@ def serve(
 def themes(
     community: Annotated[str | None, typer.Option(help="Only this community.")] = None,
     limit: Annotated[int, typer.Option(help="How many themes.")] = 50,
+    sort: Annotated[ThemeSort, typer.Option(help="Order: voices, growth, negativity or recent.")] = "voices",
+    lifecycle: Annotated[Lifecycle | None, typer.Option(help="Only new, growing, stable or fading themes.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """List demand themes, most voices first."""
+    """List demand themes, most voices first (or by --sort)."""
     from models import views
 
     with sessions()() as session:
-        found = views.themes(session, community, limit)
+        found = views.themes(session, community, sort=sort, limit=limit, lifecycle=lifecycle)
     if as_json:
         print_json([t.model_dump(mode="json") for t in found])
         return
     if not found:
         typer.echo("no themes yet: run `qunsheng run --community NAME` after ingesting")
     for t in found:
-        typer.echo(f"#{t.id:<4} {t.label:<16} {t.voices:>4} voices {t.messages:>5} msgs  "
-                   f"sentiment {t.sentiment:+.2f}  {' '.join(t.keywords[:6])}")
+        typer.echo(f"#{t.id:<4} {t.label:<16} {t.voices:>4} voices {t.messages:>5} msgs  {t.lifecycle:<8}"
+                   f"{'emerging ' if t.emerging else ''}sentiment {t.sentiment:+.2f}  {' '.join(t.keywords[:6])}")
 
 
 @app.command()

@@ -1,11 +1,14 @@
 """The nightly flow: a recipe that reads top to bottom like the data flow in docs/DESIGN.md.
 
-load -> clean -> echoes -> segment -> demand -> sentiment -> embed -> cluster -> represent -> tag members -> save
+load -> clean -> echoes -> segment -> demand -> sentiment -> embed -> cluster -> represent -> track -> tag members
+-> save
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from prefect import flow, get_run_logger, task
@@ -14,11 +17,11 @@ from prefect.cache_policies import NO_CACHE
 from flows.progress import Steps
 from models.db import open_store
 from models.settings import get_settings
-from models.store import (community_by_name, finish_run, mark_failed, messages_of, run_by_id,
+from models.store import (community_by_name, finish_run, mark_failed, messages_of, past_themes, run_by_id,
                           save_member_tags, save_themes, start_run)
 from nlp.clean import CleanText, clean, flag_repeated_promotions
 from nlp.cluster import OUTLIER, HdbscanClusterer
-from nlp.demand import attach_echoes, default_reader, echo_voices
+from nlp.demand import VOICING, attach_echoes, default_reader, echo_voices
 from nlp.demand_trained import load_demand_reader
 from nlp.embed import LsaEmbedder, load_embedder
 from nlp.newwords import NewWord, discover
@@ -27,6 +30,7 @@ from nlp.records import ChatMessage, MemberTag, Theme
 from nlp.represent import represent
 from nlp.segment import Segmenter
 from nlp.sentiment import load_scorer
+from nlp.track import Activity, activity, match_themes
 
 step = task(cache_policy=NO_CACHE)  # tasks pass large in-memory data: nothing to cache
 
@@ -96,8 +100,32 @@ def cluster_messages(vectors: np.ndarray, min_cluster_size: int | None, reassign
 
 
 @step
-def represent_themes(messages, token_lists, vectors, labels, sentiments, demand_types, echoed_by) -> list[Theme]:
-    return represent(messages, token_lists, vectors, labels, sentiments, demand_types, echoed_by)
+def represent_themes(messages, token_lists, vectors, labels, sentiments, demand_types, echoed_by,
+                     segmenter: Segmenter, timezone: str) -> list[Theme]:
+    return represent(messages, token_lists, vectors, labels, sentiments, demand_types, echoed_by, segmenter,
+                     ZoneInfo(timezone))
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def track_themes(database_url: str, community: str, themes: Sequence[Theme], vectors: np.ndarray,
+                 messages: Sequence[ChatMessage], demand_types: Sequence[str],
+                 window_days: int) -> tuple[list[int | None], list[Activity]]:
+    """Which previous theme each one continues (its id is kept), and its lifecycle as of the newest
+    message, read from the messages that voice its demand (chat a cluster caught does not keep it alive)."""
+    if not themes:
+        return [], []
+    with open_store(database_url)() as session:
+        past = past_themes(session, community_by_name(session, community).id)
+    matches = match_themes(past, themes, vectors, [m.id for m in messages])
+    as_of = max(m.sent_at for m in messages)
+    sent_at = {m.id: m.sent_at for m in messages}
+    voicing = {m.id for m, kind in zip(messages, demand_types) if kind in VOICING}
+    activities = []
+    for theme in themes:
+        pairs = [(sent_at[i], member) for i, member in zip(theme.message_ids, theme.member_ids) if i in voicing]
+        pairs = pairs if len(pairs) >= 5 else [(sent_at[i], m) for i, m in zip(theme.message_ids, theme.member_ids)]
+        activities.append(activity([t for t, _ in pairs], [m for _, m in pairs], as_of, window_days))
+    return matches, activities
 
 
 @step
@@ -115,11 +143,11 @@ def open_run(database_url: str, community: str, parameters: dict) -> int:
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def save_results(database_url: str, run_id: int, themes: Sequence[Theme], tags: Sequence[MemberTag],
+def save_results(database_url: str, run_id: int, themes: Sequence[Theme], tracked: tuple, tags: Sequence[MemberTag],
                  min_demand_share: float, embedder: str, counts: dict, warnings: list[str]) -> dict:
     with open_store(database_url).begin() as session:
         run = run_by_id(session, run_id)
-        theme_ids = save_themes(session, run, themes, min_demand_share)
+        theme_ids = save_themes(session, run, themes, *tracked, min_demand_share)
         counts = counts | {"members_tagged": save_member_tags(session, run, tags, theme_ids)}
         run = finish_run(session, run, embedder, counts, warnings)
         return {"run": run.id, "embedder": embedder, "duration_s": run.duration_s, **counts, "warnings": warnings}
@@ -128,14 +156,16 @@ def save_results(database_url: str, run_id: int, themes: Sequence[Theme], tags: 
 @flow(name="qunsheng-nightly")
 def nightly(community: str, embedder: str | None = None, model: str | None = None,
             min_cluster_size: int | None = None, reassign_similarity: float = 0.5,
-            min_demand_share: float = 0.3, echo_window_seconds: float = 600, show_progress: bool = False) -> dict:
+            min_demand_share: float = 0.3, echo_window_seconds: float = 600, trend_window_days: int = 21,
+            show_progress: bool = False) -> dict:
     """Find the community's demand themes and tag its members, storing it all with a run record."""
     settings = get_settings()
     embedder, model = embedder or settings.embedder, model or settings.embedding_model
     parameters = {"embedder": embedder, "model": model, "sentiment": settings.sentiment,
                   "sentiment_model": settings.resolved_sentiment_model, "min_cluster_size": min_cluster_size,
                   "reassign_similarity": reassign_similarity, "min_demand_share": min_demand_share,
-                  "echo_window_seconds": echo_window_seconds, "demand_reader": default_reader().parameters,
+                  "echo_window_seconds": echo_window_seconds, "trend_window_days": trend_window_days,
+                  "timezone": settings.timezone, "demand_reader": default_reader().parameters,
                   "demand": settings.demand, "demand_model": settings.resolved_demand_model}
     url = settings.resolved_database_url
     run_id = open_run(url, community, parameters)
@@ -147,8 +177,8 @@ def nightly(community: str, embedder: str | None = None, model: str | None = Non
             raise
 
 
-STEPS = ("load", "clean", "echoes", "segment", "demand", "sentiment", "embed", "cluster", "represent", "tag members",
-         "save")
+STEPS = ("load", "clean", "echoes", "segment", "demand", "sentiment", "embed", "cluster", "represent", "track",
+         "tag members", "save")
 
 
 def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps: Steps) -> dict:
@@ -167,13 +197,17 @@ def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps:
     labels = steps.run("cluster", cluster_messages, vectors, parameters["min_cluster_size"],
                        parameters["reassign_similarity"])
     themes = steps.run("represent", represent_themes, content, token_lists, vectors, labels, sentiments, demand_types,
-                       echoed_by)
+                       echoed_by, segmenter, parameters["timezone"])
+    tracked = steps.run("track", track_themes, url, community, themes, vectors, content, demand_types,
+                        parameters["trend_window_days"])
     tags = steps.run("tag members", tag_members_of, content, token_lists, themes, parameters["min_demand_share"])
     counts = {"messages": len(stored), "content_messages": len(content), "themes": len(themes),
               "demand_themes": sum(t.demand_share >= parameters["min_demand_share"] for t in themes),
               "outlier_share": round(float(np.mean(labels == OUTLIER)), 4) if len(labels) else 0.0,
-              "new_words": [w.word for w in new_words[:30]]}
-    return steps.run("save", save_results, url, run_id, themes, tags, parameters["min_demand_share"], model_id, counts,
+              "new_words": [w.word for w in new_words[:30]],
+              "continued_themes": sum(match is not None for match in tracked[0]),
+              "lifecycles": dict(Counter(a.lifecycle for a in tracked[1]))}
+    return steps.run("save", save_results, url, run_id, themes, tracked, tags, parameters["min_demand_share"], model_id, counts,
                      [warning] if warning else [])
 
 

@@ -52,6 +52,14 @@ class ThemePublic(BaseModel):
     demand_mix: dict[str, float]  # demand type -> share of the theme's messages
     demand_share: float  # share voicing a demand: need, question, complaint or suggestion
     is_demand: bool  # False for chit-chat clusters (listed only with include_chat)
+    demand_type: str  # its most frequent demand-voicing type: need, question, complaint or suggestion
+    sentiment_mix: dict[str, float]  # negative / neutral / positive shares of its messages
+    lifecycle: str  # new, growing, stable or fading (recent window against the one before)
+    emerging: bool  # voices at least doubled in the recent window
+    growth: float  # messages in the recent window against the one before, minus 1
+    recent_voices: int  # distinct members in the recent window
+    prior_voices: int  # distinct members in the window before
+    runs_seen: int  # nightly runs that found it (its id is kept from run to run)
 
 
 class ThemesPublic(BaseModel):
@@ -67,6 +75,29 @@ class ThemeMessage(BaseModel):
     sent_at: datetime
     text: str
     score: float
+
+
+class ThemeMessagesPage(BaseModel):
+    theme_id: int
+    data: list[ThemeMessage]
+    total: int
+    offset: int
+    limit: int
+
+
+class TrendDay(BaseModel):
+    day: str  # ISO date in the community's time zone
+    messages: int
+    voices: int  # distinct members that day
+    sentiment: float  # mean sentiment of that day's messages (0 when none)
+
+
+class ThemeTrend(BaseModel):
+    theme_id: int
+    label: str
+    lifecycle: str
+    emerging: bool
+    days: list[TrendDay]
 
 
 class ThemeDetail(ThemePublic):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from models.tables import (Community, Group, Member, MemberAlias, MemberTag, Message, Quarantine, Run, Theme,
                            ThemeMessage)
 from nlp.records import ChatMessage  # the plain record the nightly flow's stages read
+from nlp.track import PastTheme
 
 THEME_TYPES = ("text", "quote")  # message types whose text may voice a demand
 
@@ -163,44 +164,52 @@ def run_by_id(session: Session, run_id: int) -> Run:
     return session.get(Run, run_id)
 
 
-def save_themes(session: Session, run: Run, themes: Sequence, min_demand_share: float = 0.0) -> list[int]:
-    """Store this run's themes, keeping the id of a previous theme with overlapping keywords.
+def past_themes(session: Session, community_id: int) -> list[PastTheme]:
+    """The community's active themes with their keywords and messages: what tonight's run matches."""
+    themes = list(session.scalars(select(Theme).where(Theme.community_id == community_id, Theme.active)
+                                  .order_by(Theme.id)))
+    members: dict[int, list[int]] = {t.id: [] for t in themes}
+    if themes:
+        for theme_id, message_id in session.execute(select(ThemeMessage.theme_id, ThemeMessage.message_id)
+                                                    .where(ThemeMessage.theme_id.in_(list(members)))):
+            members[theme_id].append(message_id)
+    return [PastTheme(t.id, list(t.keywords), members[t.id]) for t in themes]
 
-    Previous themes that nothing matched are kept but marked inactive. Returns theme ids
-    in the order of ``themes``.
-    """
-    previous = list(session.scalars(select(Theme).where(Theme.community_id == run.community_id, Theme.active)))
+
+def save_themes(session: Session, run: Run, themes: Sequence, past_ids: Sequence[int | None],
+                activities: Sequence, min_demand_share: float = 0.0) -> list[int]:
+    """Store this run's themes; a theme continuing a previous one (``past_ids``, from
+    ``nlp.track.match_themes``) keeps its id. Active themes of the community that nothing
+    continued are kept but marked inactive. Returns theme ids in the order of ``themes``."""
+    previous = {t.id: t for t in session.scalars(select(Theme).where(Theme.community_id == run.community_id,
+                                                                   Theme.active))}
     ids = []
-    for theme in themes:
-        match = best_match(theme.keywords, previous)
-        row = match or Theme(community_id=run.community_id)
-        if match:
-            previous.remove(match)
-            session.execute(delete(ThemeMessage).where(ThemeMessage.theme_id == match.id))
+    for theme, past_id, act in zip(themes, past_ids, activities, strict=True):
+        row = previous.pop(past_id, None) if past_id is not None else None
+        if row is not None:
+            session.execute(delete(ThemeMessage).where(ThemeMessage.theme_id == row.id))
+            row.runs_seen += 1
+        else:
+            row = Theme(community_id=run.community_id, runs_seen=1)
         row.run_id, row.active, row.label, row.keywords = run.id, True, theme.label, list(theme.keywords)
         row.quotes, row.sentiment, row.n_messages, row.n_members = list(theme.quotes), theme.sentiment, \
             len(theme.message_ids), theme.voices
         row.first_seen, row.last_seen, row.trend = theme.first_seen, theme.last_seen, [list(d) for d in theme.trend]
-        row.demand_mix, row.demand_share = dict(theme.demand_mix), theme.demand_share
+        row.demand_mix, row.demand_share, row.demand_type = dict(theme.demand_mix), theme.demand_share, \
+            theme.demand_type
+        row.sentiment_mix, row.negative_share = dict(theme.sentiment_mix), theme.sentiment_mix.get("negative", 0.0)
         row.is_demand = theme.demand_share >= min_demand_share
+        row.lifecycle, row.emerging, row.growth = act.lifecycle, act.emerging, act.growth
+        row.recent_voices, row.prior_voices = act.recent_voices, act.prior_voices
         session.add(row)
         session.flush()
         session.execute(ThemeMessage.__table__.insert(), [
             dict(theme_id=row.id, message_id=m, score=s) for m, s in zip(theme.message_ids, theme.scores)])
         ids.append(row.id)
-    for stale in previous:
+    for stale in previous.values():
         stale.active = False
     session.flush()
     return ids
-
-
-def best_match(keywords: Sequence[str], candidates: Sequence[Theme], threshold: float = 0.3) -> Theme | None:
-    def jaccard(a: Sequence[str], b: Sequence[str]) -> float:
-        return len(set(a) & set(b)) / max(1, len(set(a) | set(b)))
-
-    scored = [(jaccard(keywords, c.keywords), c.id, c) for c in candidates]
-    best = max(scored, default=None, key=lambda x: (x[0], -x[1]))
-    return best[2] if best and best[0] >= threshold else None
 
 
 def save_member_tags(session: Session, run: Run, tags: Sequence, theme_ids: Sequence[int]) -> int:
@@ -241,15 +250,55 @@ def latest_run(session: Session, community_id: int) -> Run | None:
                           .order_by(Run.id.desc()).limit(1))
 
 
-def list_themes(session: Session, community_id: int | None = None, limit: int = 100, offset: int = 0,
-                include_chat: bool = False) -> list[Theme]:
+SENTIMENT_BANDS = {"negative": (None, -0.1), "neutral": (-0.1, 0.1), "positive": (0.1, None)}  # mean sentiment
+THEME_SORTS = {
+    "voices": (Theme.n_members.desc(), Theme.n_messages.desc()),
+    "growth": (Theme.growth.desc(), Theme.recent_voices.desc()),
+    "negativity": (Theme.negative_share.desc(), Theme.sentiment),
+    "recent": (Theme.last_seen.desc(),),
+}
+
+
+@dataclass(frozen=True)
+class ThemeFilter:
+    """What ``/v1/themes`` and ``qunsheng themes`` may ask for; None means any."""
+
+    community_id: int | None = None
+    group: str | None = None  # themes with at least one message in this group
+    since: datetime | None = None  # themes voiced in [since, until]
+    until: datetime | None = None
+    lifecycle: str | None = None
+    demand_type: str | None = None
+    sentiment: str | None = None  # a key of SENTIMENT_BANDS
+    emerging: bool | None = None
+    include_chat: bool = False
+
+
+def list_themes(session: Session, where: ThemeFilter = ThemeFilter(), sort: str = "voices", limit: int = 100,
+                offset: int = 0) -> list[Theme]:
     query = select(Theme).where(Theme.active)
-    if not include_chat:
+    if not where.include_chat:
         query = query.where(Theme.is_demand)
-    if community_id is not None:
-        query = query.where(Theme.community_id == community_id)
-    return list(session.scalars(query.order_by(Theme.n_members.desc(), Theme.n_messages.desc(), Theme.id)
-                                .limit(limit).offset(offset)))
+    if where.community_id is not None:
+        query = query.where(Theme.community_id == where.community_id)
+    if where.group is not None:
+        in_group = (select(ThemeMessage.theme_id).join(Message, Message.id == ThemeMessage.message_id)
+                    .join(Group, Group.id == Message.group_id)
+                    .where(ThemeMessage.theme_id == Theme.id, Group.name == where.group))
+        query = query.where(in_group.exists())
+    if where.since is not None:
+        query = query.where(Theme.last_seen >= where.since)
+    if where.until is not None:
+        query = query.where(Theme.first_seen <= where.until)
+    for column, value in ((Theme.lifecycle, where.lifecycle), (Theme.demand_type, where.demand_type),
+                          (Theme.emerging, where.emerging)):
+        if value is not None:
+            query = query.where(column == value)
+    if where.sentiment is not None:
+        low, high = SENTIMENT_BANDS[where.sentiment]
+        query = query.where(*([Theme.sentiment >= low] if low is not None else []),
+                            *([Theme.sentiment < high] if high is not None else []))
+    return list(session.scalars(query.order_by(*THEME_SORTS[sort], Theme.id).limit(limit).offset(offset)))
 
 
 def get_theme(session: Session, theme_id: int) -> Theme | None:

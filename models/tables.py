@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import (JSON, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint,
+                        false)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -102,6 +103,7 @@ class Run(Base):
 
 class Theme(Base):
     __tablename__ = "themes"
+    __table_args__ = (Index("ix_themes_community_active", "community_id", "active"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
@@ -118,10 +120,29 @@ class Theme(Base):
     demand_mix: Mapped[dict] = mapped_column(JSON, default=dict)
     demand_share: Mapped[float] = mapped_column(Float, default=0.0)
     is_demand: Mapped[bool] = mapped_column(default=True)  # False: a chit-chat cluster
+    demand_type: Mapped[str] = mapped_column(String(20), default="chat", server_default="chat")
+    sentiment_mix: Mapped[dict | None] = mapped_column(JSON, default=dict)  # negative / neutral / positive shares
+    negative_share: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    lifecycle: Mapped[str] = mapped_column(String(10), default="new", server_default="new")
+    emerging: Mapped[bool] = mapped_column(default=False, server_default=false())
+    growth: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")  # messages, recent vs prior window
+    recent_voices: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    prior_voices: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    runs_seen: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # nightly runs it was found in
+
+
+class Embedding(Base):
+    """Vectors of a pretrained embedder, keyed by model and text, so a night embeds only new texts."""
+
+    __tablename__ = "embeddings"
+    model_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    text_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the text
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, little-endian
 
 
 class ThemeMessage(Base):
     __tablename__ = "theme_messages"
+    __table_args__ = (Index("ix_theme_messages_message", "message_id"),)
     theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
     score: Mapped[float] = mapped_column(Float, default=1.0)

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from models import store
 from models.schemas import (CommunityPublic, MemberTagPublic, MemberTagsPublic, Quote, RunPublic, ThemeDetail,
-                            ThemeMessage, ThemePublic)
+                            ThemeMessage, ThemeMessagesPage, ThemePublic, ThemeTrend, TrendDay)
 from models.tables import Community, Member, Run, Theme
 
 
@@ -39,36 +39,66 @@ def community_id(session: Session, name: str | None) -> int | None:
     return found.id
 
 
+def _series(theme: Theme) -> list[tuple[str, int, int, float]]:
+    """Stored daily rows; rows written before voices were kept read as (day, messages, 0, 0.0)."""
+    return [(d[0], d[1], d[2] if len(d) > 2 else 0, d[3] if len(d) > 3 else 0.0) for d in theme.trend]
+
+
 def theme_public(theme: Theme, community: str) -> ThemePublic:
     return ThemePublic(id=theme.id, community=community, label=theme.label, keywords=theme.keywords,
                        voices=theme.n_members, messages=theme.n_messages, sentiment=round(theme.sentiment, 4),
                        first_seen=store.utc(theme.first_seen), last_seen=store.utc(theme.last_seen),
-                       trend=[tuple(day) for day in theme.trend], demand_mix=theme.demand_mix,
-                       demand_share=theme.demand_share, is_demand=theme.is_demand)
+                       trend=[(day, n) for day, n, *_ in _series(theme)], demand_mix=theme.demand_mix,
+                       demand_share=theme.demand_share, is_demand=theme.is_demand, demand_type=theme.demand_type,
+                       sentiment_mix=theme.sentiment_mix or {}, lifecycle=theme.lifecycle, emerging=theme.emerging,
+                       growth=theme.growth, recent_voices=theme.recent_voices, prior_voices=theme.prior_voices,
+                       runs_seen=theme.runs_seen)
 
 
-def themes(session: Session, community: str | None = None, limit: int = 100, offset: int = 0,
-           include_chat: bool = False) -> list[ThemePublic]:
+def themes(session: Session, community: str | None = None, *, sort: str = "voices", limit: int = 100,
+           offset: int = 0, **filters) -> list[ThemePublic]:
+    """Active themes; ``filters`` are the fields of ``store.ThemeFilter`` other than community_id."""
     names = {c.id: c.name for c, *_ in store.list_communities(session)}
-    return [theme_public(t, names[t.community_id])
-            for t in store.list_themes(session, community_id(session, community), limit, offset, include_chat)]
+    where = store.ThemeFilter(community_id=community_id(session, community), **filters)
+    return [theme_public(t, names[t.community_id]) for t in store.list_themes(session, where, sort, limit, offset)]
 
 
-def theme_detail(session: Session, theme_id: int, limit: int = 50, offset: int = 0) -> ThemeDetail:
+def _theme(session: Session, theme_id: int) -> Theme:
     theme = store.get_theme(session, theme_id)
     if theme is None:
         raise NotFound(f"no theme {theme_id}")
+    return theme
+
+
+def _messages(session: Session, theme_id: int, limit: int, offset: int) -> tuple[int, list[ThemeMessage]]:
+    total, rows = store.theme_messages(session, theme_id, limit, offset)
+    return total, [ThemeMessage(message_id=i, member=member, sender_name=name, group=group, sent_at=store.utc(sent),
+                                text=text, score=round(score, 4))
+                   for i, member, name, group, sent, text, score in rows]
+
+
+def theme_detail(session: Session, theme_id: int, limit: int = 50, offset: int = 0) -> ThemeDetail:
+    theme = _theme(session, theme_id)
     community = session.get(Community, theme.community_id).name
     quoted = store.messages_by_id(session, theme.quotes)
-    total, rows = store.theme_messages(session, theme_id, limit, offset)
+    total, page = _messages(session, theme_id, limit, offset)
     return ThemeDetail(
         **theme_public(theme, community).model_dump(),
         quotes=[Quote(message_id=m.id, sender_name=m.sender_name, sent_at=store.utc(m.sent_at), text=m.text)
                 for i in theme.quotes if (m := quoted.get(i))],
-        messages_page=[ThemeMessage(message_id=i, member=member, sender_name=name, group=group,
-                                    sent_at=store.utc(sent), text=text, score=round(score, 4))
-                       for i, member, name, group, sent, text, score in rows],
-        total_messages=total, offset=offset, limit=limit)
+        messages_page=page, total_messages=total, offset=offset, limit=limit)
+
+
+def theme_messages(session: Session, theme_id: int, limit: int = 50, offset: int = 0) -> ThemeMessagesPage:
+    _theme(session, theme_id)
+    total, page = _messages(session, theme_id, limit, offset)
+    return ThemeMessagesPage(theme_id=theme_id, data=page, total=total, offset=offset, limit=limit)
+
+
+def theme_trend(session: Session, theme_id: int) -> ThemeTrend:
+    theme = _theme(session, theme_id)
+    return ThemeTrend(theme_id=theme.id, label=theme.label, lifecycle=theme.lifecycle, emerging=theme.emerging,
+                      days=[TrendDay(day=d, messages=n, voices=v, sentiment=s) for d, n, v, s in _series(theme)])
 
 
 def member(session: Session, sender_id: str, community: str | None = None) -> Member:

@@ -28,11 +28,13 @@ class Theme:
     sentiment: float
     first_seen: datetime
     last_seen: datetime
-    trend: list[tuple[str, int]] = field(default_factory=list)  # (ISO day, messages)
+    trend: list[tuple[str, int, int, float]] = field(default_factory=list)  # (day, messages, voices, sentiment)
     scores: list[float] = field(default_factory=list)  # membership strength per message
     demand_mix: dict[str, float] = field(default_factory=dict)  # demand type -> share of messages
     demand_share: float = 0.0  # share of messages voicing a demand (need, question, complaint, suggestion)
     echo_members: list[str] = field(default_factory=list)  # members who only echoed ("+1", "同求") its messages
+    demand_type: str = "chat"  # its most frequent demand-voicing type (else its most frequent type)
+    sentiment_mix: dict[str, float] = field(default_factory=dict)  # negative / neutral / positive shares
 
     @property
     def voices(self) -> int:

@@ -1,15 +1,16 @@
-"""Describe each theme: c-TF-IDF keywords, a label, representative quotes, sentiment, trend."""
+"""Describe each theme: c-TF-IDF keywords, a key-phrase label, diverse quotes (MMR), sentiment, daily series."""
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, timedelta, tzinfo
 
 import numpy as np
 
 from nlp.cluster import OUTLIER, centroids
-from nlp.demand import demand_mix, demand_share
+from nlp.demand import VOICING, demand_mix, demand_share
 from nlp.records import ChatMessage, Theme
+from nlp.segment import Segmenter
 
 
 def class_tfidf(token_lists: Sequence[Sequence[str]], labels: np.ndarray, top: int = 10) -> list[list[str]]:
@@ -44,33 +45,87 @@ def label_for(keywords: Sequence[str], token_lists: Sequence[Sequence[str]]) -> 
     return f"{a}{b}" if a_first >= b_first and a_first else f"{b}{a}" if b_first else f"{a}·{b}"
 
 
-def pick_quotes(vectors: np.ndarray, texts: Sequence[str], n: int = 3, redundancy: float = 0.92) -> list[int]:
-    """Indices of the messages nearest the theme's centroid, skipping near-repeats."""
+def key_phrase(keywords: Sequence[str], spoken: Sequence[Sequence[str]], top: int = 8, max_chars: int = 8,
+               min_share: float = 0.03) -> str | None:
+    """The phrase members actually say: 2-3 adjacent words (``spoken`` keeps every token in
+    order) that are all among the theme's ``top`` keywords, in at least 2 messages and
+    ``min_share`` of them; scored by messages x the keywords' c-TF-IDF ranks (1/rank)."""
+    weight = {w: 1 / (rank + 1) for rank, w in enumerate(keywords[:top])}
+    found: Counter = Counter()
+    for tokens in spoken:
+        found.update({tuple(tokens[i:i + n]) for n in (2, 3) for i in range(len(tokens) - n + 1)
+                      if all(w in weight for w in tokens[i:i + n]) and len(set(tokens[i:i + n])) == n
+                      and len("".join(tokens[i:i + n])) <= max_chars})
+    least = max(2, min_share * len(spoken))
+    scored = {run: n * sum(weight[w] for w in run) for run, n in found.items() if n >= least}
+    return "".join(max(scored, key=lambda r: (scored[r], -len(r), r))) if scored else None
+
+
+def pick_quotes(vectors: np.ndarray, texts: Sequence[str], n: int = 5, least: int = 3, diversity: float = 0.3,
+                redundancy: float = 0.92) -> list[int]:
+    """Up to ``n`` representative, mutually different messages by maximal marginal relevance:
+    each pick maximises (1 - diversity) x closeness to the centroid - diversity x likeness to
+    the picks so far. Exact repeats and near-repeats (cosine > ``redundancy``) are skipped;
+    past ``least`` quotes, a pick must also be closer to the centroid than to the picks."""
     centre = vectors.mean(axis=0)
-    order = np.argsort(-(vectors @ centre), kind="stable")
+    relevance = vectors @ centre / (np.linalg.norm(centre) or 1)
+    likeness = np.full(len(texts), -1.0)
+    open_ = np.ones(len(texts), dtype=bool)
     chosen: list[int] = []
-    for i in order:
-        if any(texts[i] == texts[j] or float(vectors[i] @ vectors[j]) > redundancy for j in chosen):
-            continue
-        chosen.append(int(i))
-        if len(chosen) == n:
+    while len(chosen) < n:
+        score = np.where(open_ & (likeness <= redundancy),
+                         (1 - diversity) * relevance - diversity * np.maximum(likeness, 0), -np.inf)
+        best = int(np.argmax(score))  # the first of equals: stable
+        if score[best] == -np.inf or (len(chosen) >= least and likeness[best] >= relevance[best]):
             break
+        chosen.append(best)
+        open_ &= np.array([t != texts[best] for t in texts])
+        likeness = np.maximum(likeness, vectors @ vectors[best])
     return chosen
 
 
+def daily_series(messages: Sequence[ChatMessage], sentiments: Sequence[float],
+                 tz: tzinfo = UTC) -> list[tuple[str, int, int, float]]:
+    """(local day, messages, voices, mean sentiment) for every day from first to last, gaps as 0."""
+    by_day: dict = defaultdict(list)
+    for message, sentiment in zip(messages, sentiments):
+        by_day[message.sent_at.astimezone(tz).date()].append((message.member, sentiment))
+    first, last = min(by_day), max(by_day)
+    series = []
+    for d in range((last - first).days + 1):
+        rows = by_day.get(first + timedelta(d), [])
+        mean = round(float(np.mean([s for _, s in rows])), 4) if rows else 0.0
+        series.append(((first + timedelta(d)).isoformat(), len(rows), len({m for m, _ in rows}), mean))
+    return series
+
+
 def daily_trend(messages: Sequence[ChatMessage]) -> list[tuple[str, int]]:
-    days = Counter(m.sent_at.date() for m in messages)
-    first, last = min(days), max(days)
-    return [((first + timedelta(d)).isoformat(), days.get(first + timedelta(d), 0)) for d in range((last - first).days + 1)]
+    return [(day, n) for day, n, _voices, _mean in daily_series(messages, [0.0] * len(messages))]
+
+
+def sentiment_mix(sentiments: Sequence[float], neutral: float = 0.1) -> dict[str, float]:
+    """Shares of negative, neutral and positive messages (|score| < ``neutral`` is neutral)."""
+    n = max(1, len(sentiments))
+    negative = sum(s <= -neutral for s in sentiments) / n
+    positive = sum(s >= neutral for s in sentiments) / n
+    return {"negative": round(negative, 4), "neutral": round(1 - negative - positive, 4), "positive": round(positive, 4)}
+
+
+def main_demand_type(types: Sequence[str]) -> str:
+    """The most frequent demand-voicing type, else the most frequent type."""
+    voicing = Counter(t for t in types if t in VOICING)
+    return (voicing or Counter(types)).most_common(1)[0][0]
 
 
 def represent(messages: Sequence[ChatMessage], token_lists: Sequence[Sequence[str]], vectors: np.ndarray,
               labels: np.ndarray, sentiments: Sequence[float], demand_types: Sequence[str],
-              echoed_by: dict[int, list[str]] | None = None) -> list[Theme]:
+              echoed_by: dict[int, list[str]] | None = None, segmenter: Segmenter | None = None,
+              tz: tzinfo = UTC, phrase_sample: int = 300) -> list[Theme]:
     """One Theme per cluster label, in label order; clusters with no keyword are left out.
 
     ``echoed_by`` maps a message id to the members who echoed it ("+1", "同求"): they count
-    among the theme's voices."""
+    among the theme's voices. With a ``segmenter``, the label is a key phrase members say
+    (read in the ``phrase_sample`` messages nearest the centroid), else the top keywords."""
     echoed_by = echoed_by or {}
     keyword_lists = class_tfidf(token_lists, labels)
     centres = centroids(vectors, labels)
@@ -81,20 +136,28 @@ def represent(messages: Sequence[ChatMessage], token_lists: Sequence[Sequence[st
         idx = np.flatnonzero(labels == label)
         types = [demand_types[i] for i in idx]
         members = [messages[i] for i in idx]
+        scores = vectors[idx] @ centres[label]
         quotes = pick_quotes(vectors[idx], [m.text for m in members])
+        phrase = None
+        if segmenter is not None:
+            nearest = idx[np.argsort(-scores, kind="stable")[:phrase_sample]]
+            phrase = key_phrase(keywords, [segmenter.tokens(messages[i].text) for i in nearest])
+        theme_sentiments = [sentiments[i] for i in idx]
         themes.append(Theme(
-            label=label_for(keywords, [token_lists[i] for i in idx]),
+            label=phrase or label_for(keywords, [token_lists[i] for i in idx]),
             keywords=keywords,
             message_ids=[m.id for m in members],
             member_ids=[m.member for m in members],
             quotes=[members[q].id for q in quotes],
-            sentiment=float(np.mean([sentiments[i] for i in idx])),
+            sentiment=float(np.mean(theme_sentiments)),
             first_seen=min(m.sent_at for m in members),
             last_seen=max(m.sent_at for m in members),
-            trend=daily_trend(members),
-            scores=[float(s) for s in vectors[idx] @ centres[label]],
+            trend=daily_series(members, theme_sentiments, tz),
+            scores=[float(s) for s in scores],
             demand_mix=demand_mix(types),
             demand_share=round(demand_share(types), 4),
             echo_members=list(dict.fromkeys(m for message in members for m in echoed_by.get(message.id, ()))),
+            demand_type=main_demand_type(types),
+            sentiment_mix=sentiment_mix(theme_sentiments),
         ))
     return themes

@@ -63,7 +63,7 @@ def test_sample_community_end_to_end(sample_run, sessions):
     assert everything["count"] > len(themes) and all(t["is_demand"] for t in themes)
 
     detail = client.get(f"/v1/themes/{themes[0]['id']}", params={"limit": 5}).json()
-    assert len(detail["quotes"]) == 3 and len(detail["messages_page"]) == 5
+    assert 3 <= len(detail["quotes"]) <= 5 and len(detail["messages_page"]) == 5
     assert detail["total_messages"] == themes[0]["messages"]
 
     theme_of = {t["id"]: t for t in themes}

@@ -1,26 +1,60 @@
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
 from api.deps import SessionDep
 from models import views
-from models.schemas import ThemeDetail, ThemesPublic
+from models.schemas import ThemeDetail, ThemeMessagesPage, ThemesPublic, ThemeTrend
 
 router = APIRouter(tags=["themes"])
 
+Page = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0)]
+
 
 @router.get("/themes")
-def read_themes(session: SessionDep, community: str | None = None,
-                limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                offset: Annotated[int, Query(ge=0)] = 0, include_chat: bool = False) -> ThemesPublic:
-    """Active demand themes, most voices (distinct members) first; chit-chat clusters too with include_chat."""
-    data = views.themes(session, community, limit, offset, include_chat)
+def read_themes(
+    session: SessionDep,
+    community: str | None = None,
+    group: Annotated[str | None, Query(description="Only themes voiced in this group (its name).")] = None,
+    since: Annotated[datetime | None, Query(description="Only themes voiced at or after this time.")] = None,
+    until: Annotated[datetime | None, Query(description="Only themes voiced at or before this time.")] = None,
+    lifecycle: Literal["new", "growing", "stable", "fading"] | None = None,
+    emerging: Annotated[bool | None, Query(description="Only themes whose voices grow fast (or, false, not).")] = None,
+    demand_type: Annotated[Literal["need", "question", "complaint", "suggestion"] | None,
+                           Query(description="Only themes mostly voicing this type of demand.")] = None,
+    sentiment: Annotated[Literal["negative", "neutral", "positive"] | None,
+                         Query(description="Mean sentiment below -0.1, between, or at least 0.1.")] = None,
+    sort: Annotated[Literal["voices", "growth", "negativity", "recent"],
+                    Query(description="voices: distinct members; growth: recent window against the one before; "
+                                      "negativity: share of negative messages; recent: last voiced.")] = "voices",
+    include_chat: bool = False,
+    limit: Page = 100,
+    offset: Offset = 0,
+) -> ThemesPublic:
+    """Active demand themes, filtered and sorted; chit-chat clusters too with include_chat."""
+    data = views.themes(session, community, sort=sort, limit=limit, offset=offset, group=group, since=since,
+                        until=until, lifecycle=lifecycle, emerging=emerging, demand_type=demand_type,
+                        sentiment=sentiment, include_chat=include_chat)
     return ThemesPublic(data=data, count=len(data))
 
 
 @router.get("/themes/{theme_id}")
-def read_theme(session: SessionDep, theme_id: int,
-               limit: Annotated[int, Query(ge=1, le=500)] = 50,
-               offset: Annotated[int, Query(ge=0)] = 0) -> ThemeDetail:
-    """One theme: keywords, quotes, sentiment, voices and a page of its messages."""
+def read_theme(session: SessionDep, theme_id: int, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+               offset: Offset = 0) -> ThemeDetail:
+    """One theme: label, keywords, quotes, sentiment, voices, lifecycle and a page of its messages."""
     return views.theme_detail(session, theme_id, limit, offset)
+
+
+@router.get("/themes/{theme_id}/trend")
+def read_theme_trend(session: SessionDep, theme_id: int) -> ThemeTrend:
+    """The theme's daily series: messages, voices (distinct members) and mean sentiment per day."""
+    return views.theme_trend(session, theme_id)
+
+
+@router.get("/themes/{theme_id}/messages")
+def read_theme_messages(session: SessionDep, theme_id: int, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                        offset: Offset = 0) -> ThemeMessagesPage:
+    """The theme's messages, oldest first, a page at a time (``total`` says how many there are)."""
+    return views.theme_messages(session, theme_id, limit, offset)

@@ -4,7 +4,8 @@ import numpy as np
 
 from nlp.profile import tag_members
 from nlp.records import ChatMessage
-from nlp.represent import class_tfidf, daily_trend, label_for, pick_quotes, represent
+from nlp.represent import (class_tfidf, daily_series, daily_trend, key_phrase, label_for, pick_quotes, represent,
+                           sentiment_mix)
 
 DAY = datetime(2026, 10, 1, 12, tzinfo=UTC)
 
@@ -60,3 +61,29 @@ def test_represent_and_tag_members():
     assert by_member[("a", "theme", themes[0].label)].score > by_member[("b", "theme", themes[0].label)].score
     demand_only = tag_members(messages, tokens, themes, min_demand_share=0.5)
     assert {t.member for t in demand_only} == {"a", "b"}  # theme 1 (c, d) is mostly chat
+
+
+def test_key_phrase_is_what_members_say():
+    spoken = [["想要", "低因", "咖啡"], ["低因", "咖啡", "有吗"], ["晚上", "喝", "低因", "咖啡"], ["咖啡", "低因"]]
+    assert key_phrase(["低因", "咖啡", "晚上"], spoken) == "低因咖啡"
+    assert key_phrase(["低因", "咖啡"], spoken[:1]) is None  # said once is not a phrase
+
+
+def test_quotes_are_diverse_and_three_to_five():
+    vectors = np.array([[1, 0, 0], [0.9, 0.43, 0], [0.9, -0.43, 0], [0.9, 0, 0.43], [0.5, 0.86, 0], [1, 0.01, 0]])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    picked = pick_quotes(vectors, [f"t{i}" for i in range(6)])
+    assert 3 <= len(picked) <= 5 and len(set(picked)) == len(picked)
+    assert picked[0] in (0, 5) and not {0, 5} <= set(picked)  # the nearest first; its near-twin never
+    assert pick_quotes(vectors[:2], ["same", "same"]) == [0]
+
+
+def test_series_counts_voices_per_local_day_and_sentiment_mix():
+    from zoneinfo import ZoneInfo
+
+    late = datetime(2026, 10, 1, 17, tzinfo=UTC)  # 01:00 on 2 October in Shanghai
+    messages = [ChatMessage(1, "a", "g", late, "x"), ChatMessage(2, "b", "g", late, "y"),
+                ChatMessage(3, "a", "g", late + timedelta(days=2), "z")]
+    series = daily_series(messages, [0.5, -0.5, 1.0], ZoneInfo("Asia/Shanghai"))
+    assert series == [("2026-10-02", 2, 2, 0.0), ("2026-10-03", 0, 0, 0.0), ("2026-10-04", 1, 1, 1.0)]
+    assert sentiment_mix([0.5, -0.5, 0.0, 0.05]) == {"negative": 0.25, "neutral": 0.5, "positive": 0.25}

@@ -1,0 +1,78 @@
+"""/v1/themes filters and sorts, /trend and /messages over a small store written by the store functions."""
+from datetime import UTC, datetime, timedelta
+
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from flows.sources import MessageRecord
+from models import store
+from nlp.records import Theme
+from nlp.track import Activity
+
+T0 = datetime(2026, 10, 1, 9, tzinfo=UTC)
+
+
+def theme(label, ids, members, sentiment, demand_type, series):
+    first, last = (datetime.fromisoformat(series[i][0]).replace(hour=9, tzinfo=UTC) for i in (0, -1))
+    return Theme(label=label, keywords=[label], message_ids=ids, member_ids=members, quotes=ids[:1],
+                 sentiment=sentiment, first_seen=first, last_seen=last, trend=series,
+                 scores=[1.0] * len(ids), demand_share=1.0, demand_type=demand_type,
+                 sentiment_mix={"negative": 1.0 if sentiment < 0 else 0.0, "neutral": 0.0,
+                                "positive": 0.0 if sentiment < 0 else 1.0})
+
+
+def seed(sessions):
+    texts = [("咖啡群", "u1", "想要低因咖啡"), ("咖啡群", "u2", "低因什么时候有"), ("宝妈群", "u3", "湿疹好难受"),
+             ("宝妈群", "u4", "湿疹反复"), ("宝妈群", "u5", "辅食食谱求分享"), ("咖啡群", "u1", "燕麦奶好喝")]
+    with sessions.begin() as session:
+        ingester = store.Ingester(session, "c")
+        ingester.add([MessageRecord(group, member, member, T0 + timedelta(days=i), text, f"k{i}")
+                      for i, (group, member, text) in enumerate(texts)])
+        community = store.community_by_name(session, "c")
+        ids = [m.id for m in store.messages_of(session, community)]
+        run = store.start_run(session, community, {})
+        themes = [theme("低因", ids[:2], ["u1", "u2"], 0.2, "need", [("2026-10-01", 1, 1, 0.2), ("2026-10-02", 1, 1, 0.2)]),
+                  theme("湿疹", ids[2:4], ["u3", "u4"], -0.6, "complaint",
+                        [("2026-10-03", 1, 1, -0.6), ("2026-10-04", 1, 1, -0.6)]),
+                  theme("辅食", ids[4:5], ["u5"], 0.0, "question", [("2026-10-05", 1, 1, 0.0)])]
+        acts = [Activity("stable", False, 2, 2, 2, 2), Activity("growing", True, 6, 1, 4, 1),
+                Activity("new", True, 1, 0, 1, 0)]
+        saved = store.save_themes(session, run, themes, [None] * 3, acts)
+        store.finish_run(session, run, "lsa", {}, [])
+    return dict(zip(("decaf", "eczema", "food"), saved))
+
+
+def ids(client, **params):
+    response = client.get("/v1/themes", params={"community": "c", **params})
+    assert response.status_code == 200, response.text
+    return [t["id"] for t in response.json()["data"]]
+
+
+def test_filters_and_sorts(database_url, sessions):
+    theme_ids = seed(sessions)
+    decaf, eczema, food = theme_ids["decaf"], theme_ids["eczema"], theme_ids["food"]
+    client = TestClient(create_app())
+    assert ids(client) == [decaf, eczema, food]  # voices, then messages
+    assert ids(client, group="宝妈群") == [eczema, food] and ids(client, group="没有这个群") == []
+    assert ids(client, lifecycle="growing") == [eczema] and ids(client, emerging=True) == [eczema, food]
+    assert ids(client, demand_type="complaint") == [eczema]
+    assert ids(client, sentiment="negative") == [eczema] and ids(client, sentiment="positive") == [decaf]
+    assert ids(client, sentiment="neutral") == [food]
+    assert ids(client, since="2026-10-03T00:00:00Z") == [eczema, food]
+    assert ids(client, until="2026-10-02T23:59:59Z") == [decaf]
+    assert ids(client, sort="growth") == [eczema, food, decaf]
+    assert ids(client, sort="negativity")[0] == eczema
+    assert client.get("/v1/themes", params={"lifecycle": "booming"}).status_code == 422
+    assert client.get("/v1/themes", params={"sort": "loudest"}).status_code == 422
+
+    trend = client.get(f"/v1/themes/{eczema}/trend").json()
+    assert trend["lifecycle"] == "growing" and trend["emerging"]
+    assert trend["days"] == [{"day": "2026-10-03", "messages": 1, "voices": 1, "sentiment": -0.6},
+                             {"day": "2026-10-04", "messages": 1, "voices": 1, "sentiment": -0.6}]
+    page = client.get(f"/v1/themes/{eczema}/messages", params={"limit": 1, "offset": 1}).json()
+    assert page["total"] == 2 and [m["text"] for m in page["data"]] == ["湿疹反复"]
+    assert client.get("/v1/themes/999/trend").status_code == 404
+    assert client.get("/v1/themes/999/messages").status_code == 404
+    detail = client.get(f"/v1/themes/{decaf}").json()
+    assert detail["demand_type"] == "need" and detail["sentiment_mix"]["positive"] == 1.0
+    assert detail["runs_seen"] == 1 and detail["trend"] == [["2026-10-01", 1], ["2026-10-02", 1]]

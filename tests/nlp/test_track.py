@@ -1,0 +1,47 @@
+"""Theme identity across runs and lifecycle windows."""
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from nlp.records import Theme
+from nlp.track import PastTheme, activity, match_themes
+
+T0 = datetime(2026, 10, 1, tzinfo=UTC)
+
+
+def found(keywords, ids):
+    return Theme(label=keywords[0], keywords=keywords, message_ids=ids, member_ids=["m"] * len(ids), quotes=[],
+                 sentiment=0.0, first_seen=T0, last_seen=T0)
+
+
+def test_match_by_centroid_in_this_runs_space_and_by_keywords():
+    vectors = np.array([[1.0, 0, 0], [0.9, 0.1, 0], [0, 1.0, 0], [0, 0.9, 0.1], [0, 0, 1.0]])
+    ids = [10, 11, 12, 13, 14]
+    past = [PastTheme(1, ["低因", "咖啡"], [10, 11]), PastTheme(2, ["湿疹", "宝宝"], [12]),
+            PastTheme(3, ["寄养", "国庆"], [99])]  # its messages are gone: keywords alone decide
+    themes = [found(["湿疹", "润肤"], [12, 13]), found(["咖啡", "拿铁"], [10]), found(["猫砂", "除臭"], [14]),
+              found(["寄养", "国庆", "上门"], [])]
+    assert match_themes(past, themes, vectors, ids) == [2, 1, None, 3]
+
+
+def test_match_is_one_to_one_best_pair_first():
+    vectors = np.array([[1.0, 0], [0.95, 0.31]])
+    past = [PastTheme(1, ["a"], [0, 1])]
+    themes = [found(["b"], [1]), found(["a"], [0])]  # both close; the second also shares the keyword
+    assert match_themes(past, themes, vectors, [0, 1]) == [None, 1]
+
+
+def days(*offsets):
+    return [T0 + timedelta(days=d) for d in offsets]
+
+
+def test_lifecycle_windows():
+    as_of = T0 + timedelta(days=60)
+    steady = activity(days(*range(0, 61, 2)), [f"m{i % 5}" for i in range(31)], as_of)
+    assert steady.lifecycle == "stable" and not steady.emerging
+    rising = activity(days(20, 30, *range(40, 61)), [f"m{i}" for i in range(23)], as_of)
+    assert rising.lifecycle == "growing" and rising.emerging and rising.growth > 1
+    fading = activity(days(*range(0, 35)), ["m"] * 35, as_of)
+    assert fading.lifecycle == "fading" and fading.recent_messages == 0 and fading.growth < 0
+    new = activity(days(50, 55, 58), ["a", "b", "c"], as_of)
+    assert new.lifecycle == "new" and new.emerging and new.prior_voices == 0

@@ -1,0 +1,100 @@
+"""Two nights on the sample community through the CLI: themes keep their ids, a theme first
+voiced on the second night is new (and emerging), themes no longer voiced fade."""
+import csv
+import json
+import random
+from datetime import datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from api.main import create_app
+from flows.cli import app
+from tests.conftest import SAMPLE
+from tests.test_end_to_end import PLANTED, match_planted
+
+CUT = datetime(2026, 10, 27)  # night 1 sees the sample up to here: its last four weeks arrive on night 2
+FADING = {p["id"] for p in PLANTED if p["trend"] == "fading"}
+
+LITTER = ["猫砂结团不好，铲的时候全散了", "豆腐猫砂粉尘好大", "猫砂盆的味道除不掉", "猫砂老是粘在盆底",
+          "猫砂味道太大了，家里一股味", "豆腐砂和膨润土猫砂哪个好", "猫砂盆放卫生间还是阳台", "猫砂带出来满地都是",
+          "混合猫砂结团快不快", "猫砂用得太快了，一周一袋", "猫砂除臭效果都一般", "猫砂能冲厕所的那种好用吗"]
+WHEN = ["", "两只猫，", "刚搬家，", "最近天热，", "家里面积小，", "上班一整天不在家，"]
+ASK = ["", "有没有推荐的？", "求一款好用的猫砂", "店里能进点除臭猫砂吗", "想换一种猫砂", "大家都用什么猫砂？"]
+
+
+def write_night(path, rows):
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["group", "sender_id", "sender_name", "time", "text", "message_id"])
+        writer.writerows(rows)
+
+
+def sample_rows():
+    for source in sorted(SAMPLE.glob("*.csv")):
+        with source.open(encoding="utf-8") as handle:
+            reader = csv.reader(handle)
+            next(reader)
+            yield from reader
+
+
+def litter_rows(group: str):
+    """A theme the sample never had: cat litter, voiced by 25 members in the last ten days."""
+    rng = random.Random(7)
+    start = datetime(2026, 11, 5, 9)
+    for i in range(70):
+        when = start + timedelta(hours=rng.randrange(0, 10 * 24))
+        member = f"wxid_litter{rng.randrange(25):02d}"
+        text = rng.choice(WHEN) + rng.choice(LITTER) + rng.choice(ASK)
+        yield [group, member, member[-8:], when.strftime("%Y-%m-%d %H:%M:%S"), text, f"litter-{i:03d}"]
+
+
+def run_night(runner, path):
+    assert runner.invoke(app, ["ingest", str(path), "--community", "sample"]).exit_code == 0
+    ran = runner.invoke(app, ["run", "--community", "sample", "--json"])
+    assert ran.exit_code == 0, ran.output
+    return json.loads(ran.stdout)
+
+
+@pytest.mark.slow
+def test_themes_keep_ids_appear_and_fade_over_two_nights(database_url, tmp_path):
+    rows = list(sample_rows())
+    pets_group = next(r[0] for r in rows if r[5].startswith("pets"))
+    write_night(night1 := tmp_path / "night1.csv", [r for r in rows if datetime.fromisoformat(r[3]) < CUT])
+    write_night(night2 := tmp_path / "night2.csv", rows + list(litter_rows(pets_group)))
+    runner, client = CliRunner(), TestClient(create_app())
+
+    first = run_night(runner, night1)
+    themes1 = client.get("/v1/themes", params={"community": "sample", "include_chat": True, "limit": 500}).json()
+    second = run_night(runner, night2)
+    themes2 = client.get("/v1/themes", params={"community": "sample", "include_chat": True, "limit": 500}).json()
+    assert second["continued_themes"] >= 0.5 * first["themes"]
+
+    found1, found2 = match_planted(themes1["data"]), match_planted(themes2["data"])
+    both = set(found1) & set(found2)
+    assert len(both) >= 0.8 * len(PLANTED)
+    # kept: night 2's theme for a planted theme carries the id of a night-1 theme about it (a planted
+    # theme split in two may be best matched by either half on either night)
+    by_id1, by_id2 = {t["id"]: t for t in themes1["data"]}, {t["id"]: t for t in themes2["data"]}
+    keywords = {p["id"]: set(p["keywords"]) for p in PLANTED}
+    kept = [p for p in both if found2[p] in by_id1 and len(keywords[p] & set(by_id1[found2[p]]["keywords"])) >= 2]
+    assert len(kept) >= 0.8 * len(both), f"planted themes that changed id: {sorted(both - set(kept))}"
+    assert all(by_id2[found2[p]]["runs_seen"] == 2 for p in kept)
+    fading = [p for p in FADING if p in found2]
+    # a theme whose cluster also caught steady chat reads stable: at least half must fade
+    assert sum(by_id2[found2[p]]["lifecycle"] == "fading" for p in fading) >= 0.5 * len(fading)
+
+    litter = [t for t in themes2["data"] if "猫砂" in t["keywords"][:2]]
+    assert len(litter) == 1, [t["label"] for t in litter]
+    new = litter[0]
+    assert new["lifecycle"] == "new" and new["emerging"] and new["runs_seen"] == 1 and new["is_demand"]
+    assert new["id"] not in {t["id"] for t in themes1["data"]} and new["voices"] >= 10
+
+    listed = client.get("/v1/themes", params={"community": "sample", "lifecycle": "new"}).json()["data"]
+    assert new["id"] in [t["id"] for t in listed] and all(t["lifecycle"] == "new" for t in listed)
+    growth = client.get("/v1/themes", params={"community": "sample", "sort": "growth"}).json()["data"]
+    assert [t["growth"] for t in growth] == sorted((t["growth"] for t in growth), reverse=True)
+    trend = client.get(f"/v1/themes/{new['id']}/trend").json()
+    assert sum(d["messages"] for d in trend["days"]) == new["messages"]
+    assert max(d["voices"] for d in trend["days"]) <= new["voices"]
