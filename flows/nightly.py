@@ -17,8 +17,8 @@ from prefect.cache_policies import NO_CACHE
 from flows.progress import Steps
 from models.db import open_store
 from models.settings import get_settings
-from models.store import (community_by_name, finish_run, mark_failed, messages_of, past_themes, run_by_id,
-                          save_member_tags, save_themes, start_run)
+from models.store import (cached_vectors, community_by_name, finish_run, mark_failed, messages_of, past_themes,
+                          run_by_id, save_member_tags, save_themes, save_vectors, start_run, text_hash)
 from nlp.clean import CleanText, clean, flag_repeated_promotions
 from nlp.cluster import OUTLIER, HdbscanClusterer
 from nlp.demand import VOICING, attach_echoes, default_reader, echo_voices
@@ -77,20 +77,37 @@ def score_sentiment(texts: Sequence[str], kind: str, model: str | None) -> list[
 
 
 @step
-def embed_messages(texts: Sequence[str], kind: str, model: str | None,
-                   segmenter: Segmenter | None = None) -> tuple[np.ndarray, str, str | None]:
-    """Vectors for the texts; each distinct text is embedded once (LSA with the run's segmenter)."""
+def embed_messages(database_url: str, texts: Sequence[str], kind: str, model: str | None,
+                   segmenter: Segmenter | None = None) -> tuple[np.ndarray, str, str | None, int]:
+    """Vectors for the texts, each distinct text embedded once; returns (vectors, model id, warning,
+    texts embedded). LSA is refitted on the night's corpus with the run's segmenter; a pretrained
+    model's vectors are cached in the store by (model id, text hash), so a night embeds only texts
+    no earlier night has seen."""
     embedder, warning = load_embedder(kind, model)
-    if isinstance(embedder, LsaEmbedder):
-        embedder.segmenter = segmenter
     if warning:
         get_run_logger().warning(warning)
     unique = list(dict.fromkeys(texts))
     if not unique:  # nothing but notices, stickers and echoes
-        return np.zeros((0, 1), dtype=np.float32), embedder.model_id, warning
-    vectors = embedder.fit_embed(unique)
+        return np.zeros((0, 1), dtype=np.float32), embedder.model_id, warning, 0
+    if isinstance(embedder, LsaEmbedder):
+        embedder.segmenter = segmenter
+        vectors, embedded = embedder.fit_embed(unique), len(unique)
+    else:
+        vectors, embedded = _embed_with_cache(database_url, embedder, unique)
     position = {t: i for i, t in enumerate(unique)}
-    return vectors[[position[t] for t in texts]], embedder.model_id, warning
+    return vectors[[position[t] for t in texts]], embedder.model_id, warning, embedded
+
+
+def _embed_with_cache(database_url: str, embedder, texts: list[str]) -> tuple[np.ndarray, int]:
+    hashes = [text_hash(t) for t in texts]
+    with open_store(database_url)() as session:
+        cached = cached_vectors(session, embedder.model_id, hashes)
+    missing = [i for i, h in enumerate(hashes) if h not in cached]
+    fresh = embedder.embed([texts[i] for i in missing]) if missing else np.zeros((0, 0), dtype=np.float32)
+    with open_store(database_url).begin() as session:
+        save_vectors(session, embedder.model_id, {hashes[i]: v for i, v in zip(missing, fresh)})
+    found = dict(zip((hashes[i] for i in missing), fresh)) | cached
+    return np.stack([found[h] for h in hashes]).astype(np.float32), len(missing)
 
 
 @step
@@ -192,7 +209,8 @@ def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps:
     token_lists, new_words, segmenter = steps.run("segment", segment_messages, texts, community)
     demand_types = steps.run("demand", read_demand, texts, parameters["demand"], parameters["demand_model"])
     sentiments = steps.run("sentiment", score_sentiment, texts, parameters["sentiment"], parameters["sentiment_model"])
-    vectors, model_id, warning = steps.run("embed", embed_messages, texts, parameters["embedder"], parameters["model"],
+    vectors, model_id, warning, embedded = steps.run("embed", embed_messages, url, texts, parameters["embedder"],
+                                                     parameters["model"],
                                            segmenter)
     labels = steps.run("cluster", cluster_messages, vectors, parameters["min_cluster_size"],
                        parameters["reassign_similarity"])
@@ -205,6 +223,7 @@ def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps:
               "demand_themes": sum(t.demand_share >= parameters["min_demand_share"] for t in themes),
               "outlier_share": round(float(np.mean(labels == OUTLIER)), 4) if len(labels) else 0.0,
               "new_words": [w.word for w in new_words[:30]],
+              "embedded_texts": embedded,
               "continued_themes": sum(match is not None for match in tracked[0]),
               "lifecycles": dict(Counter(a.lifecycle for a in tracked[1]))}
     return steps.run("save", save_results, url, run_id, themes, tracked, tags, parameters["min_demand_share"], model_id, counts,

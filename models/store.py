@@ -1,16 +1,18 @@
 """Store functions: every read and write of the tables goes through here (no SQL elsewhere)."""
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 
+import numpy as np
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from models.tables import (Community, Group, Member, MemberAlias, MemberTag, Message, Quarantine, Run, Theme,
+from models.tables import (Community, Embedding, Group, Member, MemberAlias, MemberTag, Message, Quarantine, Run, Theme,
                            ThemeMessage)
 from nlp.records import ChatMessage  # the plain record the nightly flow's stages read
 from nlp.track import PastTheme
@@ -210,6 +212,27 @@ def save_themes(session: Session, run: Run, themes: Sequence, past_ids: Sequence
         stale.active = False
     session.flush()
     return ids
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def cached_vectors(session: Session, model_id: str, hashes: Sequence[str], batch: int = 5000) -> dict:
+    """text hash -> float32 vector, for the hashes this model has embedded before."""
+    found = {}
+    for start in range(0, len(hashes), batch):
+        rows = session.execute(select(Embedding.text_hash, Embedding.vector).where(
+            Embedding.model_id == model_id, Embedding.text_hash.in_(hashes[start:start + batch])))
+        found.update((h, np.frombuffer(v, dtype="<f4")) for h, v in rows)
+    return found
+
+
+def save_vectors(session: Session, model_id: str, vectors: dict) -> None:
+    rows = [dict(model_id=model_id, text_hash=h, vector=np.asarray(v, dtype="<f4").tobytes())
+            for h, v in vectors.items()]
+    for start in range(0, len(rows), 5000):
+        session.execute(Embedding.__table__.insert(), rows[start:start + 5000])
 
 
 def save_member_tags(session: Session, run: Run, tags: Sequence, theme_ids: Sequence[int]) -> int:

@@ -64,10 +64,20 @@ def test_run_finds_themes_records_the_run_and_keeps_ids(small_community):
     assert [t["id"] for t in themes_json(small_community)] == [t["id"] for t in found]
 
 
-def test_run_with_a_sentence_transformers_model(small_community, tiny_model):
-    record = run("--community", small_community, "--embedder", "st", "--model", str(tiny_model),
-                 "--min-cluster-size", "10")
+def test_run_with_a_sentence_transformers_model_embeds_each_text_once(small_community, tiny_model, tmp_path):
+    args = ("--community", small_community, "--embedder", "st", "--model", str(tiny_model), "--min-cluster-size", "10")
+    record = run(*args)
     assert record["embedder"] == f"st:{tiny_model}" and record["warnings"] == []
+    assert 0 < record["embedded_texts"] <= record["content_messages"]
+    assert run(*args)["embedded_texts"] == 0  # the second night finds every vector in the cache
+
+    later = tmp_path / "later.csv"
+    with open(later, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["group", "sender_id", "sender_name", "time", "text", "message_id"],
+                                      ["群", "decaf1", "d", "2026-10-29 10:00:00", "孕期想要低因拿铁有没有", "n1"],
+                                      ["群", "decaf2", "d", "2026-10-29 11:00:00", "孕期想要低因拿铁有没有", "n2"]])
+    assert CliRunner().invoke(app, ["ingest", str(later), "--community", small_community]).exit_code == 0
+    assert run(*args)["embedded_texts"] == 1  # one new text, said twice
 
 
 def test_auto_falls_back_and_records_the_warning(small_community, tmp_path):
