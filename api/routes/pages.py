@@ -1,5 +1,6 @@
 """The theme browser for product teams: server-rendered HTML over the same views as the JSON API."""
 from pathlib import Path
+from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -27,10 +28,15 @@ templates.env.filters["sparkline"] = sparkline
 
 
 @router.get("/", response_class=HTMLResponse)
-def read_index(request: Request, session: SessionDep):
+def read_index(request: Request, session: SessionDep, sort: Literal["voices", "growth", "negativity", "recent"] = "voices",
+               lifecycle: Literal["new", "growing", "stable", "fading"] | None = None):
     communities = views.communities(session)
-    themes = {c.name: views.themes(session, c.name, limit=500, include_chat=True) for c in communities}
-    return templates.TemplateResponse(request, "index.html", {"communities": communities, "themes": themes})
+    themes = {c.name: views.themes(session, c.name, sort=sort, limit=500, include_chat=True, lifecycle=lifecycle)
+              for c in communities}
+    window = next((c.latest_run.parameters.get("trend_window_days") for c in communities if c.latest_run), None)
+    return templates.TemplateResponse(request, "index.html", {"communities": communities, "themes": themes,
+                                                              "sort": sort, "lifecycle": lifecycle,
+                                                              "window": window or 21})
 
 
 @router.get("/themes/{theme_id}", response_class=HTMLResponse)

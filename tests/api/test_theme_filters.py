@@ -76,3 +76,15 @@ def test_filters_and_sorts(database_url, sessions):
     detail = client.get(f"/v1/themes/{decaf}").json()
     assert detail["demand_type"] == "need" and detail["sentiment_mix"]["positive"] == 1.0
     assert detail["runs_seen"] == 1 and detail["trend"] == [["2026-10-01", 1], ["2026-10-02", 1]]
+
+
+def test_theme_browser_sorts_filters_and_shows_lifecycle(database_url, sessions):
+    theme_ids = seed(sessions)
+    client = TestClient(create_app())
+    page = client.get("/", params={"sort": "growth"}).text
+    assert page.index("湿疹") < page.index("辅食") < page.index("低因") and "emerging" in page
+    growing = client.get("/", params={"lifecycle": "growing"}).text
+    assert "湿疹" in growing and "低因</a>" not in growing
+    assert client.get("/", params={"lifecycle": "booming"}).status_code == 422
+    detail = client.get(f"/themes/{theme_ids['eczema']}").text
+    assert "growing" in detail and "negative 100%" in detail
