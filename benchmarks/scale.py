@@ -1,0 +1,119 @@
+"""`make bench`: the nightly flow at 10k, 100k and 1M generated messages (offline LSA embedder).
+
+The community is the sample generator's (data/sample/generate.py) simulated again with one
+seed per copy: each copy gets its own groups and members, and texts are composed afresh, so
+a bigger corpus has more distinct texts, not only repeats. For each size: `qunsheng ingest`
+then `qunsheng run` as child processes; wall seconds and the run's peak RSS are recorded,
+with a baseline measured in the same run (one `jieba.lcut` pass over the same texts), since
+the machine is shared and noisy. Targets: 100k <= 5 min, 1M <= 60 min and <= 4 GB.
+
+    .venv/bin/python benchmarks/scale.py [--sizes 10000 100000 1000000] [--keep DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib.util
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+QUNSHENG = Path(sys.executable).with_name("qunsheng")
+
+
+def load_generator():
+    spec = importlib.util.spec_from_file_location("sample_generate", REPO / "data" / "sample" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def write_corpus(path: Path, size: int) -> list[str]:
+    """At least ``size`` messages (cut to exactly ``size``), copy after copy of the simulated community."""
+    gen = load_generator()
+    texts: list[str] = []
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["group", "sender_id", "sender_name", "time", "text", "message_id"])
+        copy = 0
+        while len(texts) < size:
+            sim, _spam = gen.simulate(1000 + copy)
+            for group, _members, _staff, msgs in sim:
+                for n, m in enumerate(msgs):
+                    if len(texts) >= size or not gen.START <= m.t < gen.END:
+                        continue
+                    sid = f"c{copy}-{m.sender.sid}" if m.sender else gen.SYSTEM_ID
+                    name = m.sender.name_at(m.t) if m.sender else gen.SYSTEM_NAME
+                    writer.writerow([f"{group['name']} {copy}", sid, name, m.t.strftime(gen.TIME_FMT), m.text,
+                                     f"c{copy}-{group['slug']}-{n}"])
+                    texts.append(m.text)
+            copy += 1
+    return texts
+
+
+def child(args: list[str], env: dict) -> tuple[float, float, dict]:
+    """Run a qunsheng command; wall seconds, peak RSS of the child (MB) and its JSON output."""
+    start = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    done = subprocess.run([str(QUNSHENG), *args, "--json"], env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"qunsheng {' '.join(args)} failed: {done.stderr.strip()[-500:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest child so far
+    return seconds, max(peak, before) / 1024, json.loads(done.stdout)
+
+
+def measure(size: int, workdir: Path) -> dict:
+    import jieba
+
+    folder = workdir / f"n{size}"
+    folder.mkdir(parents=True, exist_ok=True)
+    export = folder / "community.csv"
+    texts = write_corpus(export, size)
+    jieba.setLogLevel(30)
+    jieba.lcut("预热")
+    start = time.perf_counter()
+    for text in texts:
+        jieba.lcut(text)
+    baseline = time.perf_counter() - start
+    env = os.environ | {"QUNSHENG_DATA_DIR": str(folder / "var"), "QUNSHENG_EMBEDDER": "lsa",
+                        "QUNSHENG_DATABASE_URL": f"sqlite:///{folder / 'var' / 'qunsheng.db'}"}
+    ingest_s, _, ingested = child(["ingest", str(export), "--community", "scale"], env)
+    run_s, peak_mb, ran = child(["run", "--community", "scale"], env)
+    return {"messages": size, "distinct_texts": len(set(texts)), "baseline_jieba_s": round(baseline, 2),
+            "ingest_s": round(ingest_s, 1), "run_s": round(run_s, 1), "run_x_baseline": round(run_s / baseline, 1),
+            "run_peak_rss_mb": round(peak_mb), "themes": ran["themes"], "demand_themes": ran["demand_themes"],
+            "outlier_share": ran["outlier_share"], "new": ingested["new"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--keep", type=Path, help="Keep the generated exports and stores here.")
+    args = parser.parse_args()
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="qunsheng-scale-"))
+    results = []
+    try:
+        for size in args.sizes:
+            results.append(measure(size, workdir))
+            print(json.dumps(results[-1], ensure_ascii=False), flush=True)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    out = REPO / "benchmarks" / "results" / "scale.json"  # sizes measured earlier and not now are kept
+    earlier = json.loads(out.read_text(encoding="utf-8"))["results"] if out.exists() else []
+    merged = {r["messages"]: r for r in earlier} | {r["messages"]: r for r in results}
+    out.write_text(json.dumps({"cpus": os.cpu_count(), "results": [merged[n] for n in sorted(merged)]}, indent=2)
+                   + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
