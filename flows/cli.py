@@ -38,11 +38,12 @@ def one_line_errors(command):
         from nlp.demand_trained import DemandModelUnavailable
         from nlp.embed import EmbedderUnavailable
         from nlp.sentiment import SentimentUnavailable
+        from nlp.taxonomy import TaxonomyError
 
         try:
             return command(*args, **kwargs)
         except (IngestError, NotFound, Ambiguous, EmbedderUnavailable, SentimentUnavailable,
-                DemandModelUnavailable) as error:
+                DemandModelUnavailable, TaxonomyError) as error:
             fail(str(error))
         except OperationalError as error:
             fail(f"cannot open the database: {str(error.orig).splitlines()[0]}")
@@ -199,8 +200,57 @@ def member(
         print_json(found.model_dump(mode="json"))
         return
     typer.echo(f"{found.display_name} ({found.member}, {found.community}): {found.messages} messages")
+    if found.layer is not None:
+        typer.echo(f"layer: {LAYER_NAMES[found.layer.layer]} ({found.layer.layer}): " + "; ".join(found.layer.reasons))
     for tag in found.tags:
-        typer.echo(f"  {tag.kind:<8} {tag.tag:<16} {tag.score:.2f}  evidence: {len(tag.evidence)} message(s)")
+        when = (f"  {tag.first_evidence:%Y-%m-%d} .. {tag.last_evidence:%Y-%m-%d}"
+                if tag.first_evidence and tag.last_evidence else "")
+        typer.echo(f"  {tag.kind:<8} {tag.tag:<16} {tag.score:.2f}  evidence: {len(tag.evidence)} message(s){when}")
+
+
+LAYER_NAMES = {"koc": "KOC", "high": "high value", "potential": "potential", "dormant": "dormant"}
+Layer = Literal["koc", "high", "potential", "dormant"]
+
+
+@app.command()
+@one_line_errors
+def members(
+    layer: Annotated[Layer | None, typer.Option(help="Only this layer: koc, high, potential or dormant.")] = None,
+    community: Annotated[str | None, typer.Option(help="Only this community.")] = None,
+    limit: Annotated[int, typer.Option(help="How many members.")] = 1000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List members by value layer, with the reasons for their layer."""
+    from models import views
+
+    with sessions()() as session:
+        found = views.members(session, layer, community, limit)
+    if as_json:
+        print_json(found.model_dump(mode="json"))
+        return
+    if not found.data:
+        typer.echo("no layered members yet: run `qunsheng run --community NAME` after ingesting")
+    for m in found.data:
+        typer.echo(f"{m.member:<24} {m.display_name:<14} {LAYER_NAMES[m.layer.layer]:<10} {'; '.join(m.layer.reasons)}")
+
+
+@app.command("ingest-orders")
+@one_line_errors
+def ingest_orders_command(
+    file: Annotated[Path, typer.Argument(help="Orders CSV: member id, time, amount (order id optional).")],
+    community: Annotated[str, typer.Option(help="Community the members belong to.")] = "default",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object of counts.")] = False,
+) -> None:
+    """Read an orders CSV (monetary value for the value layers); the same file twice adds nothing."""
+    from flows.orders import ingest_orders
+
+    with sessions().begin() as session:
+        counts = ingest_orders(session, file, community, get_settings().timezone)
+    if as_json:
+        print_json(counts)
+        return
+    typer.echo(f"{counts['rows']} row(s): {counts['new']} new orders, {counts['duplicates']} duplicates, "
+               f"{counts['quarantined']} quarantined")
 
 
 evaluate = typer.Typer(no_args_is_help=True, help="Measure a stage on labelled data; prints one JSON object.")

@@ -1,7 +1,7 @@
 """The nightly flow: a recipe that reads top to bottom like the data flow in docs/DESIGN.md.
 
 load -> clean -> echoes -> segment -> demand -> sentiment -> embed -> cluster -> represent -> track -> tag members
--> save
+-> layer members -> save
 """
 from __future__ import annotations
 
@@ -19,17 +19,20 @@ from models.db import open_store
 from models.settings import get_settings
 from models.store import (cached_vectors, community_by_name, finish_run, mark_failed, messages_of, past_themes,
                           run_by_id, save_member_tags, save_themes, save_vectors, start_run, text_hash)
+from models.store import activity_of, orders_of, save_member_layers
 from nlp.clean import CleanText, clean, flag_repeated_promotions
 from nlp.cluster import OUTLIER, HdbscanClusterer
 from nlp.demand import VOICING, attach_echoes, default_reader, echo_voices
 from nlp.demand_trained import load_demand_reader
 from nlp.embed import LsaEmbedder, load_embedder
+from nlp.layers import MemberLayer, assign_layers, measure
 from nlp.newwords import NewWord, discover
-from nlp.profile import tag_members
+from nlp.profile import decay_tags, tag_members
 from nlp.records import ChatMessage, MemberTag, Theme
 from nlp.represent import represent
 from nlp.segment import Segmenter
 from nlp.sentiment import load_scorer
+from nlp.taxonomy import load_taxonomy, tag_by_taxonomy
 from nlp.track import Activity, activity, match_themes
 
 step = task(cache_policy=NO_CACHE)  # tasks pass large in-memory data: nothing to cache
@@ -146,8 +149,30 @@ def track_themes(database_url: str, community: str, themes: Sequence[Theme], vec
 
 
 @step
-def tag_members_of(messages, token_lists, themes, min_demand_share: float) -> list[MemberTag]:
-    return tag_members(messages, token_lists, themes, min_demand_share)
+def tag_members_of(messages, token_lists, themes, min_demand_share: float, community: str | None = None,
+                   taxonomy_dir: str | None = None) -> list[MemberTag]:
+    """Theme, keyword and taxonomy tags, their scores decayed from their last evidence to the newest message."""
+    tags = tag_members(messages, token_lists, themes, min_demand_share)
+    if taxonomy_dir is None or not messages:
+        return tags
+    taxonomy = load_taxonomy(community, taxonomy_dir)
+    tags += tag_by_taxonomy(messages, themes, taxonomy, min_demand_share)
+    return decay_tags(tags, max(m.sent_at for m in messages), taxonomy.half_life_days, taxonomy.min_score)
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def layer_members(database_url: str, community: str, echoed_by: dict[int, list[str]],
+                  taxonomy_dir: str) -> list[MemberLayer]:
+    """KOC / high value / potential / dormant from activity, influence and orders (nlp/layers.py)."""
+    rules = load_taxonomy(community, taxonomy_dir).layers
+    with open_store(database_url)() as session:
+        found = community_by_name(session, community)
+        posts, members, names = activity_of(session, found)
+        orders = orders_of(session, found)
+    as_of = max([p.sent_at for p in posts], default=None)
+    if as_of is None:
+        return []
+    return assign_layers(measure(posts, members, as_of, echoed_by, orders, names, rules), rules)
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
@@ -161,11 +186,13 @@ def open_run(database_url: str, community: str, parameters: dict) -> int:
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def save_results(database_url: str, run_id: int, themes: Sequence[Theme], tracked: tuple, tags: Sequence[MemberTag],
-                 min_demand_share: float, embedder: str, counts: dict, warnings: list[str]) -> dict:
+                 min_demand_share: float, embedder: str, counts: dict, warnings: list[str],
+                 layers: Sequence[MemberLayer] = ()) -> dict:
     with open_store(database_url).begin() as session:
         run = run_by_id(session, run_id)
         theme_ids = save_themes(session, run, themes, *tracked, min_demand_share)
         counts = counts | {"members_tagged": save_member_tags(session, run, tags, theme_ids)}
+        counts = counts | {"layers": save_member_layers(session, run, layers)}
         run = finish_run(session, run, embedder, counts, warnings)
         return {"run": run.id, "embedder": embedder, "duration_s": run.duration_s, **counts, "warnings": warnings}
 
@@ -184,6 +211,8 @@ def nightly(community: str, embedder: str | None = None, model: str | None = Non
                   "echo_window_seconds": echo_window_seconds, "trend_window_days": trend_window_days,
                   "timezone": settings.timezone, "demand_reader": default_reader().parameters,
                   "demand": settings.demand, "demand_model": settings.resolved_demand_model}
+    parameters |= {"taxonomy_dir": str(settings.taxonomy_dir),
+                   "taxonomy": load_taxonomy(community, settings.taxonomy_dir).parameters}  # a bad file fails here
     url = settings.resolved_database_url
     run_id = open_run(url, community, parameters)
     with Steps(STEPS, enabled=show_progress) as steps:
@@ -195,7 +224,7 @@ def nightly(community: str, embedder: str | None = None, model: str | None = Non
 
 
 STEPS = ("load", "clean", "echoes", "segment", "demand", "sentiment", "embed", "cluster", "represent", "track",
-         "tag members", "save")
+         "tag members", "layer members", "save")
 
 
 def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps: Steps) -> dict:
@@ -218,7 +247,9 @@ def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps:
                        echoed_by, segmenter, parameters["timezone"])
     tracked = steps.run("track", track_themes, url, community, themes, vectors, content, demand_types,
                         parameters["trend_window_days"])
-    tags = steps.run("tag members", tag_members_of, content, token_lists, themes, parameters["min_demand_share"])
+    tags = steps.run("tag members", tag_members_of, content, token_lists, themes, parameters["min_demand_share"],
+                     community, parameters["taxonomy_dir"])
+    layers = steps.run("layer members", layer_members, url, community, echoed_by, parameters["taxonomy_dir"])
     counts = {"messages": len(stored), "content_messages": len(content), "themes": len(themes),
               "demand_themes": sum(t.demand_share >= parameters["min_demand_share"] for t in themes),
               "outlier_share": round(float(np.mean(labels == OUTLIER)), 4) if len(labels) else 0.0,
@@ -227,7 +258,7 @@ def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps:
               "continued_themes": sum(match is not None for match in tracked[0]),
               "lifecycles": dict(Counter(a.lifecycle for a in tracked[1]))}
     return steps.run("save", save_results, url, run_id, themes, tracked, tags, parameters["min_demand_share"], model_id, counts,
-                     [warning] if warning else [])
+                     [warning] if warning else [], layers)
 
 
 def record_failure(url: str, run_id: int, reason: str) -> None:

@@ -110,10 +110,34 @@ class ThemeDetail(ThemePublic):
 
 class MemberTagPublic(BaseModel):
     tag: str
-    kind: str  # "theme" or "keyword"
+    kind: str  # "theme", "keyword" or "taxonomy" (a tag of data/taxonomy/)
     theme_id: int | None
-    score: float
-    evidence: list[int]  # message ids
+    score: float  # decayed from the last evidence to the run's newest message
+    evidence: list[int]  # message ids (taxonomy tags: the most recent first)
+    group: str | None = None  # the taxonomy group of a taxonomy tag
+    base_score: float | None = None  # the score before decay
+    first_evidence: datetime | None = None  # when the first / last message justifying it was sent
+    last_evidence: datetime | None = None
+
+
+class MemberLayerPublic(BaseModel):
+    layer: str  # koc, high, potential or dormant
+    reasons: list[str]  # e.g. "top 3% by influence: 14 replies received", "no message in 45 days"
+    metrics: dict  # idle_days, messages, recent_messages, replies, mentions, echoes, conversations, influence,
+    # orders, spend
+    run_id: int
+
+
+class MemberSummary(BaseModel):
+    member: str
+    community: str
+    display_name: str
+    layer: MemberLayerPublic
+
+
+class MembersPublic(BaseModel):
+    data: list[MemberSummary]
+    count: int
 
 
 class MemberTagsPublic(BaseModel):
@@ -124,3 +148,4 @@ class MemberTagsPublic(BaseModel):
     first_seen: datetime | None
     last_seen: datetime | None
     tags: list[MemberTagPublic]
+    layer: MemberLayerPublic | None = None  # None until a run has layered the community

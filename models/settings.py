@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     demand_model: str | None = Field(
         None, description="For trained: the model folder (default <data_dir>/models/demand).",
     )
+    taxonomy_dir: Path = Field(
+        REPO_ROOT / "data" / "taxonomy",
+        description="The tag taxonomy: default.yaml and communities/<community>.yaml (tags, decay, value layers).",
+    )
 
     @model_validator(mode="after")
     def _sentiment_model_given(self) -> "Settings":

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from models.tables import (Community, Embedding, Group, Member, MemberAlias, MemberTag, Message, Quarantine, Run, Theme,
                            ThemeMessage)
+from models.tables import MemberLayer, Order
+from nlp import layers as value_layers
 from nlp.records import ChatMessage  # the plain record the nightly flow's stages read
 from nlp.track import PastTheme
 
@@ -241,7 +243,9 @@ def save_member_tags(session: Session, run: Run, tags: Sequence, theme_ids: Sequ
     session.execute(delete(MemberTag).where(MemberTag.member_id.in_(
         select(Member.id).where(Member.community_id == run.community_id))))
     rows = [dict(member_id=member_ids[t.member], run_id=run.id, kind=t.kind, tag=t.tag, score=t.score,
-                 theme_id=theme_ids[t.theme_index] if t.theme_index is not None else None, evidence=list(t.evidence))
+                 theme_id=theme_ids[t.theme_index] if t.theme_index is not None else None, evidence=list(t.evidence),
+                 tag_group=t.group, base_score=t.base_score, first_evidence=t.first_evidence,
+                 last_evidence=t.last_evidence)
             for t in tags]
     if rows:
         session.execute(MemberTag.__table__.insert(), rows)
@@ -362,3 +366,97 @@ def member_message_count(session: Session, member: Member) -> int:
 
 def mark_failed(session: Session, run_id: int, reason: str) -> None:
     session.execute(update(Run).where(Run.id == run_id).values(status="failed", finished_at=now(), warnings=[reason]))
+
+
+# --- members: activity, orders, value layers ----------------------------------------------
+
+NOT_ACTIVITY = ("system", "recall", "join", "leave")  # message types no member chose to send
+SYSTEM_SENDER = "system"
+
+
+def activity_of(session: Session, community: Community) -> tuple[list[value_layers.Post], dict, dict[str, str]]:
+    """Every member-sent message (any type, not recalled) as ``nlp.layers.Post``; each member's
+    first-seen time; and display names -> sender ids (to resolve @mentions)."""
+    rows = session.execute(
+        select(Message.id, Member.sender_id, Group.name, Message.sent_at, Message.source_key, Message.reply_to,
+               Message.mentions, Message.text)
+        .join(Member, Member.id == Message.member_id).join(Group, Group.id == Message.group_id)
+        .where(Message.community_id == community.id, Message.msg_type.not_in(NOT_ACTIVITY), ~Message.recalled,
+               Member.sender_id != SYSTEM_SENDER)
+        .order_by(Message.sent_at, Message.id))
+    posts = [value_layers.Post(i, member, group, utc(sent), key, reply_to, tuple(mentions or ()), text or "")
+             for i, member, group, sent, key, reply_to, mentions, text in rows]
+    members = {sender: utc(first) for sender, first in session.execute(
+        select(Member.sender_id, Member.first_seen).where(Member.community_id == community.id,
+                                                          Member.sender_id != SYSTEM_SENDER))}
+    names = {name: sender for name, sender in session.execute(
+        select(MemberAlias.name, Member.sender_id).join(Member, Member.id == MemberAlias.member_id)
+        .where(Member.community_id == community.id).order_by(MemberAlias.last_seen))}
+    return posts, members, names
+
+
+def add_orders(session: Session, community: Community, records: Iterable) -> tuple[int, int]:
+    """Store order records (``order_key``, ``member``, ``ordered_at``, ``amount``, ``source_file``)
+    once each; returns (new, duplicates)."""
+    new = duplicates = 0
+    iterator = iter(records)
+    while batch := list(islice(iterator, 1000)):
+        keys = [r.order_key for r in batch]
+        known = set(session.scalars(select(Order.order_key).where(Order.community_id == community.id,
+                                                                  Order.order_key.in_(keys))))
+        rows = []
+        for record in batch:
+            if record.order_key in known:
+                duplicates += 1
+                continue
+            known.add(record.order_key)
+            rows.append(dict(community_id=community.id, order_key=record.order_key, sender_id=record.member,
+                             ordered_at=record.ordered_at, amount=record.amount, source_file=record.source_file))
+        if rows:
+            session.execute(Order.__table__.insert(), rows)
+        new += len(rows)
+    session.flush()
+    return new, duplicates
+
+
+def quarantine_row(session: Session, community: Community, file: str, line: int, reason: str) -> None:
+    """Keep an input row that could not be read, with its reason (once per file and line)."""
+    exists = session.scalar(select(Quarantine.id).where(Quarantine.community_id == community.id,
+                                                        Quarantine.file == file, Quarantine.line == line))
+    if exists is None:
+        session.add(Quarantine(community_id=community.id, file=file, line=line, reason=reason[:500], created_at=now()))
+
+
+def orders_of(session: Session, community: Community) -> list[value_layers.Order]:
+    rows = session.execute(select(Order.sender_id, Order.ordered_at, Order.amount)
+                           .where(Order.community_id == community.id).order_by(Order.ordered_at, Order.id))
+    return [value_layers.Order(member, utc(at), amount) for member, at, amount in rows]
+
+
+def save_member_layers(session: Session, run: Run, layers: Sequence[value_layers.MemberLayer]) -> dict[str, int]:
+    """Replace the community's member layers with this run's; returns members per layer."""
+    member_ids = dict(session.execute(select(Member.sender_id, Member.id)
+                                      .where(Member.community_id == run.community_id)).all())
+    session.execute(delete(MemberLayer).where(MemberLayer.community_id == run.community_id))
+    rows = [dict(member_id=member_ids[m.member], community_id=run.community_id, run_id=run.id, layer=m.layer,
+                 reasons=list(m.reasons), metrics=dict(m.metrics)) for m in layers if m.member in member_ids]
+    if rows:
+        session.execute(MemberLayer.__table__.insert(), rows)
+    return dict(Counter(r["layer"] for r in rows))
+
+
+def member_layer(session: Session, member: Member) -> MemberLayer | None:
+    return session.get(MemberLayer, member.id)
+
+
+def members_in_layer(session: Session, layer: str | None = None, community_id: int | None = None,
+                     limit: int = 1000, offset: int = 0) -> list[tuple[Member, MemberLayer, str]]:
+    """Layered members with their layer and community name, by community then sender id."""
+    query = (select(Member, MemberLayer, Community.name).join(MemberLayer, MemberLayer.member_id == Member.id)
+             .join(Community, Community.id == Member.community_id))
+    if layer is not None:
+        query = query.where(MemberLayer.layer == layer)
+    if community_id is not None:
+        query = query.where(Member.community_id == community_id)
+    rows = session.execute(query.order_by(Community.name, Member.sender_id).limit(limit).offset(offset)).all()
+    return [tuple(row) for row in rows]

@@ -158,3 +158,35 @@ class MemberTag(Base):
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id", ondelete="SET NULL"))
     score: Mapped[float] = mapped_column(Float)
     evidence: Mapped[list] = mapped_column(JSON, default=list)  # message ids
+    tag_group: Mapped[str | None] = mapped_column(String(100))  # the taxonomy group of a "taxonomy" tag
+    base_score: Mapped[float | None] = mapped_column(Float)  # the score before decay
+    first_evidence: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_evidence: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class MemberLayer(Base):
+    """Each member's value layer (koc, high, potential, dormant) from the latest run, with its reasons."""
+
+    __tablename__ = "member_layers"
+    __table_args__ = (Index("ix_member_layers_community_layer", "community_id", "layer"),)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    layer: Mapped[str] = mapped_column(String(20))
+    reasons: Mapped[list] = mapped_column(JSON, default=list)
+    metrics: Mapped[dict] = mapped_column(JSON, default=dict)  # idle_days, messages, replies, spend...
+
+
+class Order(Base):
+    """An order from the operator's orders CSV (``qunsheng ingest-orders``): monetary value of members."""
+
+    __tablename__ = "orders"
+    __table_args__ = (UniqueConstraint("community_id", "order_key"),
+                      Index("ix_orders_community_sender", "community_id", "sender_id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    order_key: Mapped[str] = mapped_column(String(200))  # the CSV's order id, else derived from the row
+    sender_id: Mapped[str] = mapped_column(String(200))  # the member's id in the chat exports
+    ordered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    amount: Mapped[float] = mapped_column(Float)
+    source_file: Mapped[str] = mapped_column(String(500), default="", server_default="")

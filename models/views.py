@@ -6,7 +6,8 @@ from sqlalchemy.orm import Session
 from models import store
 from models.schemas import (CommunityPublic, MemberTagPublic, MemberTagsPublic, Quote, RunPublic, ThemeDetail,
                             ThemeMessage, ThemeMessagesPage, ThemePublic, ThemeTrend, TrendDay)
-from models.tables import Community, Member, Run, Theme
+from models.schemas import MemberLayerPublic, MembersPublic, MemberSummary
+from models.tables import Community, Member, MemberLayer, Run, Theme
 
 
 class NotFound(LookupError):
@@ -116,5 +117,23 @@ def member_tags(session: Session, sender_id: str, community: str | None = None) 
         member=found.sender_id, community=session.get(Community, found.community_id).name,
         display_name=found.display_name, messages=store.member_message_count(session, found),
         first_seen=store.utc(found.first_seen), last_seen=store.utc(found.last_seen),
-        tags=[MemberTagPublic(tag=t.tag, kind=t.kind, theme_id=t.theme_id, score=t.score, evidence=t.evidence)
-              for t in store.member_tags(session, found)])
+        tags=[MemberTagPublic(tag=t.tag, kind=t.kind, theme_id=t.theme_id, score=t.score, evidence=t.evidence,
+                              group=t.tag_group, base_score=t.base_score, first_evidence=store.utc(t.first_evidence),
+                              last_evidence=store.utc(t.last_evidence))
+              for t in store.member_tags(session, found)],
+        layer=layer_public(store.member_layer(session, found)))
+
+
+def layer_public(row: MemberLayer | None) -> MemberLayerPublic | None:
+    if row is None:
+        return None
+    return MemberLayerPublic(layer=row.layer, reasons=row.reasons, metrics=row.metrics, run_id=row.run_id)
+
+
+def members(session: Session, layer: str | None = None, community: str | None = None, limit: int = 1000,
+            offset: int = 0) -> MembersPublic:
+    """Layered members (of one layer, one community), by community then member id."""
+    rows = store.members_in_layer(session, layer, community_id(session, community), limit, offset)
+    data = [MemberSummary(member=m.sender_id, community=name, display_name=m.display_name,
+                          layer=layer_public(row)) for m, row, name in rows]
+    return MembersPublic(data=data, count=len(data))

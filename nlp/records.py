@@ -46,7 +46,11 @@ class Theme:
 class MemberTag:
     member: str
     tag: str
-    kind: str  # "theme" (a demand theme the member voices) or "keyword"
+    kind: str  # "theme" (a demand theme the member voices), "keyword" or "taxonomy" (data/taxonomy/)
     score: float
     evidence: list[int]  # message ids
     theme_index: int | None = None
+    group: str | None = None  # the taxonomy group of a "taxonomy" tag
+    first_evidence: datetime | None = None  # when the member first / last said something that justifies it
+    last_evidence: datetime | None = None
+    base_score: float | None = None  # the score before decay (set by nlp.profile.decay_tags)

@@ -9,5 +9,6 @@ router = APIRouter(tags=["members"])
 
 @router.get("/members/{member_id}/tags")
 def read_member_tags(session: SessionDep, member_id: str, community: str | None = None) -> MemberTagsPublic:
-    """A member's interest tags (by the sender id of the export), each with evidence message ids."""
+    """A member's interest tags (by the sender id of the export), each with evidence message ids and times,
+    and their value layer (koc, high, potential, dormant) with its reasons."""
     return views.member_tags(session, member_id, community)
