@@ -9,4 +9,6 @@ from models.settings import DEFAULT_DATA_DIR
 os.environ.setdefault("PREFECT_HOME", os.path.join(os.environ.get("QUNSHENG_DATA_DIR") or DEFAULT_DATA_DIR, "prefect"))
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# The temporary server needs more than Prefect's default 20 s to start on a busy 2-core machine.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 os.makedirs(os.environ["PREFECT_HOME"], exist_ok=True)
