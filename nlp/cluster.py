@@ -42,7 +42,8 @@ def outlier_rate(labels: np.ndarray) -> float:
 @dataclass
 class HdbscanClusterer(Clusterer):
     """hdbscan after a seeded UMAP reduction (``reduce_to`` components; None or 0: hdbscan on
-    the vectors as they are).
+    the vectors as they are). Corpora under ``reduce_from`` rows skip UMAP: its neighbour
+    graph needs many more points than neighbours, and on a few dozen it scattered themes.
 
     Sizes scale with the corpus: ``min_cluster_size`` defaults to ``size_factor * sqrt(n)``
     (at least ``floor``). Above ``max_fit`` rows the reduction and hdbscan are fitted on a
@@ -64,6 +65,7 @@ class HdbscanClusterer(Clusterer):
     floor: int = 8
     size_factor: float = 0.5
     reduce_to: int | None = 5
+    reduce_from: int = 1000
     neighbors: int = 15
     seed: int = 0
     reassign_similarity: float | None = 0.5
@@ -106,7 +108,8 @@ class HdbscanClusterer(Clusterer):
         return np.sort(np.random.default_rng(self.seed).choice(n, self.max_fit, replace=False))
 
     def _reduce(self, vectors: np.ndarray) -> np.ndarray:
-        if not self.reduce_to or self.reduce_to >= vectors.shape[1] or len(vectors) <= self.reduce_to + 2:
+        if not self.reduce_to or self.reduce_to >= vectors.shape[1] or len(vectors) < max(self.reduce_from,
+                                                                                            self.reduce_to + 2):
             return vectors
         import umap  # lazily: numba compiles on first use
 

@@ -56,8 +56,8 @@ def test_tiny_corpus_is_all_outliers():
 @pytest.mark.slow
 def test_umap_reduction_is_seeded_and_deterministic():
     vectors = blobs(dim=32, groups=4, per=50, spread=0.15)
-    first = HdbscanClusterer(min_cluster_size=15, reduce_to=5, seed=7).fit_predict(vectors)
-    again = HdbscanClusterer(min_cluster_size=15, reduce_to=5, seed=7).fit_predict(vectors.copy())
+    first = HdbscanClusterer(min_cluster_size=15, reduce_to=5, reduce_from=100, seed=7).fit_predict(vectors)
+    again = HdbscanClusterer(min_cluster_size=15, reduce_to=5, reduce_from=100, seed=7).fit_predict(vectors.copy())
     assert np.array_equal(first, again)
     assert len(set(first[:200]) - {OUTLIER}) == 4
     for start in range(0, 200, 50):
@@ -135,3 +135,9 @@ def test_top_keywords_prefer_a_themes_own_words():
     _, labels, tokens = shared_word_themes()
     words = top_keywords(tokens, labels, top=3)
     assert "早上" not in words[0] and {"粉底", "化妆", "底妆"} == words[0]
+
+
+def test_small_corpora_skip_umap(monkeypatch):
+    clusterer = HdbscanClusterer(min_cluster_size=10)
+    monkeypatch.setattr("umap.UMAP", None, raising=False)  # would fail if UMAP were used
+    assert len(set(clusterer.fit_predict(blobs())) - {OUTLIER}) == 3

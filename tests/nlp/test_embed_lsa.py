@@ -41,3 +41,27 @@ def test_auto_falls_back_to_lsa_with_a_warning(tmp_path):
     embedder, warning = load_embedder("auto", str(tmp_path / "no-such-model"))
     assert isinstance(embedder, LsaEmbedder)
     assert "no-such-model" in warning and "LSA" in warning
+
+
+@pytest.mark.parametrize("options", [{"word_weight": 0}, {"char_weight": 0}, {"sublinear_tf": False},
+                                     {"char_ngrams": (1, 3)}, {"min_df": 1}])
+def test_variants_still_separate_topics(options):
+    vectors = LsaEmbedder(dim=4, **options).fit_embed(COFFEE + MAKEUP)
+    similarity = vectors @ vectors.T
+    assert (similarity[:4, :4].sum() - 4) / 12 > similarity[:4, 4:].mean()
+
+
+def test_chars_only_needs_no_segmenter():
+    class Refuses:
+        def tokens(self, text):
+            raise AssertionError("segmenter used")
+
+    LsaEmbedder(dim=3, word_weight=0, segmenter=Refuses()).fit_embed(COFFEE)
+
+
+def test_transform_of_new_texts_uses_the_fitted_space():
+    embedder = LsaEmbedder(dim=4).fit(COFFEE + MAKEUP)
+    new = embedder.embed(["低因咖啡还有吗", "粉底液推荐"])
+    fitted = embedder.embed(COFFEE + MAKEUP)
+    assert new.shape == (2, 4)
+    assert (new[0] @ fitted[:4].T).mean() > (new[0] @ fitted[4:].T).mean()

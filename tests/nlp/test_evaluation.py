@@ -1,0 +1,30 @@
+import numpy as np
+import pytest
+
+from nlp.cluster import OUTLIER, HdbscanClusterer
+from nlp.embed import LsaEmbedder
+from nlp.evaluation import evaluate_clustering, score_clustering
+
+
+def test_perfect_and_chance_scores():
+    truth = ["a"] * 10 + ["b"] * 10
+    perfect = score_clustering(truth, np.repeat([0, 1], 10))
+    assert perfect["nmi"] == perfect["ari"] == perfect["ami"] == 1.0
+    assert perfect["outlier_rate"] == 0.0 and perfect["n_themes"] == 2 and perfect["n"] == 20
+    noisy = score_clustering(truth, np.array([0, 1, OUTLIER, 2] * 5))
+    assert noisy["outlier_rate"] == 0.25 and noisy["n_themes"] == 3 and noisy["ami"] < 0.1
+
+
+def test_ami_discounts_what_many_small_clusters_gain_by_chance():
+    rng = np.random.default_rng(0)
+    truth = rng.integers(0, 5, 400).astype(str)
+    fragments = score_clustering(truth, rng.integers(0, 100, 400))
+    assert fragments["nmi"] > 0.15 and abs(fragments["ami"]) < 0.05
+
+
+def test_evaluate_clustering_keys_and_timing():
+    texts = ["低因咖啡豆有吗", "想要低因的拿铁", "低因咖啡什么时候上新", "粉底液要快", "美妆蛋不均匀", "伪素颜的粉底液"] * 5
+    labels = [["coffee"] * 3 + ["makeup"] * 3][0] * 5
+    report = evaluate_clustering(texts, labels, LsaEmbedder(dim=4), HdbscanClusterer(min_cluster_size=5, reduce_to=None))
+    assert set(report) >= {"nmi", "ari", "ami", "outlier_rate", "n_themes", "seconds"}
+    assert report["seconds"] >= 0 and report["n"] == 30
