@@ -32,6 +32,7 @@ bench: install
 	$(PY) benchmarks/segment.py
 	$(PY) benchmarks/demand.py
 	$(PY) benchmarks/sentiment.py
+	$(PY) benchmarks/themes.py
 
 sample:
 	$(PYTHON) data/sample/generate.py

@@ -65,3 +65,8 @@ def test_transform_of_new_texts_uses_the_fitted_space():
     fitted = embedder.embed(COFFEE + MAKEUP)
     assert new.shape == (2, 4)
     assert (new[0] @ fitted[:4].T).mean() > (new[0] @ fitted[4:].T).mean()
+
+
+def test_model_id_names_what_changes_the_vectors():
+    assert LsaEmbedder().model_id == "lsa:words+chars:dim=64"
+    assert LsaEmbedder(dim=32, word_weight=0, min_df=5).model_id == "lsa:words+chars:dim=32:words=0,min_df=5"

