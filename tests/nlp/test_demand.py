@@ -2,8 +2,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from nlp.demand import (CUE_FILES, DEMAND_TYPES, VOICING, Demand, DemandReader, attach_echoes, binary_metrics, demand_mix,
-                        demand_share, demand_type, echo_voices, evaluate_demand, read_demand)
+from nlp.demand import (CUE_FILES, DEMAND_TYPES, VOICING, Demand, DemandReader, attach_echoes, binary_metrics,
+                        demand_mix, demand_share, demand_type, echo_voices, evaluate_demand, read_demand)
 from nlp.records import ChatMessage
 
 NEEDS = ["想要一款无香精的宝宝面霜", "求推荐适合敏感肌的防晒", "有没有低因的豆子", "帮我查一下订单到哪了",
