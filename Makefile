@@ -33,6 +33,7 @@ bench: install
 	$(PY) benchmarks/demand.py
 	$(PY) benchmarks/sentiment.py
 	$(PY) benchmarks/themes.py
+	$(PY) benchmarks/scale.py
 
 sample:
 	$(PYTHON) data/sample/generate.py
