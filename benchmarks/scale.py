@@ -62,13 +62,12 @@ def write_corpus(path: Path, size: int) -> list[str]:
 def child(args: list[str], env: dict) -> tuple[float, float, dict]:
     """Run a qunsheng command; wall seconds, peak RSS of the child (MB) and its JSON output."""
     start = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     done = subprocess.run([str(QUNSHENG), *args, "--json"], env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"qunsheng {' '.join(args)} failed: {done.stderr.strip()[-500:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest child so far
-    return seconds, max(peak, before) / 1024, json.loads(done.stdout)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB, the largest child so far
+    return seconds, peak / 1024, json.loads(done.stdout)
 
 
 def measure(size: int, workdir: Path) -> dict:

@@ -10,14 +10,11 @@ from typing import Annotated, Literal
 
 import typer
 
+from models.schemas import Lifecycle, ThemeSort  # the names the API accepts too
 from models.settings import get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Qunsheng (群声): demand themes and member tags from community group chats.")
-
-
-ThemeSort = Literal["voices", "growth", "negativity", "recent"]
-Lifecycle = Literal["new", "growing", "stable", "fading"]
 
 
 def fail(message: str) -> None:

@@ -3,7 +3,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from typing import Literal
+
 from pydantic import BaseModel
+
+from nlp.track import Lifecycle
+
+ThemeSort = Literal["voices", "growth", "negativity", "recent"]  # keys of models.store.THEME_SORTS
+SentimentBand = Literal["negative", "neutral", "positive"]  # keys of models.store.SENTIMENT_BANDS
+VoicedDemand = Literal["need", "question", "complaint", "suggestion"]  # nlp.demand.VOICING
 
 
 class RunPublic(BaseModel):
@@ -54,7 +62,7 @@ class ThemePublic(BaseModel):
     is_demand: bool  # False for chit-chat clusters (listed only with include_chat)
     demand_type: str  # its most frequent demand-voicing type: need, question, complaint or suggestion
     sentiment_mix: dict[str, float]  # negative / neutral / positive shares of its messages
-    lifecycle: str  # new, growing, stable or fading (recent window against the one before)
+    lifecycle: Lifecycle  # new, growing, stable or fading (recent window against the one before)
     emerging: bool  # voices at least doubled in the recent window
     growth: float  # messages in the recent window against the one before, minus 1
     recent_voices: int  # distinct members in the recent window
@@ -95,7 +103,7 @@ class TrendDay(BaseModel):
 class ThemeTrend(BaseModel):
     theme_id: int
     label: str
-    lifecycle: str
+    lifecycle: Lifecycle
     emerging: bool
     days: list[TrendDay]
 

@@ -122,6 +122,7 @@ class Theme(Base):
     is_demand: Mapped[bool] = mapped_column(default=True)  # False: a chit-chat cluster
     demand_type: Mapped[str] = mapped_column(String(20), default="chat", server_default="chat")
     sentiment_mix: Mapped[dict | None] = mapped_column(JSON, default=dict)  # negative / neutral / positive shares
+    # sentiment_mix["negative"] again, as a column that ORDER BY can use (sort=negativity)
     negative_share: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     lifecycle: Mapped[str] = mapped_column(String(10), default="new", server_default="new")
     emerging: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -99,16 +99,13 @@ def daily_series(messages: Sequence[ChatMessage], sentiments: Sequence[float],
     return series
 
 
-def daily_trend(messages: Sequence[ChatMessage]) -> list[tuple[str, int]]:
-    return [(day, n) for day, n, _voices, _mean in daily_series(messages, [0.0] * len(messages))]
-
-
 def sentiment_mix(sentiments: Sequence[float], neutral: float = 0.1) -> dict[str, float]:
     """Shares of negative, neutral and positive messages (|score| < ``neutral`` is neutral)."""
     n = max(1, len(sentiments))
     negative = sum(s <= -neutral for s in sentiments) / n
     positive = sum(s >= neutral for s in sentiments) / n
-    return {"negative": round(negative, 4), "neutral": round(1 - negative - positive, 4), "positive": round(positive, 4)}
+    return {"negative": round(negative, 4), "neutral": round(1 - negative - positive, 4),
+            "positive": round(positive, 4)}
 
 
 def main_demand_type(types: Sequence[str]) -> str:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal, get_args
 
 import numpy as np
 
 from nlp.records import Theme
 
-LIFECYCLES = ("new", "growing", "stable", "fading")
+Lifecycle = Literal["new", "growing", "stable", "fading"]
+LIFECYCLES = get_args(Lifecycle)
 
 
 @dataclass(frozen=True)

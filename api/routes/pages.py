@@ -1,6 +1,5 @@
 """The theme browser for product teams: server-rendered HTML over the same views as the JSON API."""
 from pathlib import Path
-from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -8,6 +7,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.deps import SessionDep
 from models import views
+from models.schemas import Lifecycle, ThemeSort
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
@@ -28,8 +28,7 @@ templates.env.filters["sparkline"] = sparkline
 
 
 @router.get("/", response_class=HTMLResponse)
-def read_index(request: Request, session: SessionDep, sort: Literal["voices", "growth", "negativity", "recent"] = "voices",
-               lifecycle: Literal["new", "growing", "stable", "fading"] | None = None):
+def read_index(request: Request, session: SessionDep, sort: ThemeSort = "voices", lifecycle: Lifecycle | None = None):
     communities = views.communities(session)
     themes = {c.name: views.themes(session, c.name, sort=sort, limit=500, include_chat=True, lifecycle=lifecycle)
               for c in communities}

@@ -1,11 +1,12 @@
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from api.deps import SessionDep
 from models import views
-from models.schemas import ThemeDetail, ThemeMessagesPage, ThemesPublic, ThemeTrend
+from models.schemas import (Lifecycle, SentimentBand, ThemeDetail, ThemeMessagesPage, ThemesPublic, ThemeSort,
+                            ThemeTrend, VoicedDemand)
 
 router = APIRouter(tags=["themes"])
 
@@ -20,13 +21,13 @@ def read_themes(
     group: Annotated[str | None, Query(description="Only themes voiced in this group (its name).")] = None,
     since: Annotated[datetime | None, Query(description="Only themes voiced at or after this time.")] = None,
     until: Annotated[datetime | None, Query(description="Only themes voiced at or before this time.")] = None,
-    lifecycle: Literal["new", "growing", "stable", "fading"] | None = None,
+    lifecycle: Lifecycle | None = None,
     emerging: Annotated[bool | None, Query(description="Only themes whose voices grow fast (or, false, not).")] = None,
-    demand_type: Annotated[Literal["need", "question", "complaint", "suggestion"] | None,
+    demand_type: Annotated[VoicedDemand | None,
                            Query(description="Only themes mostly voicing this type of demand.")] = None,
-    sentiment: Annotated[Literal["negative", "neutral", "positive"] | None,
+    sentiment: Annotated[SentimentBand | None,
                          Query(description="Mean sentiment below -0.1, between, or at least 0.1.")] = None,
-    sort: Annotated[Literal["voices", "growth", "negativity", "recent"],
+    sort: Annotated[ThemeSort,
                     Query(description="voices: distinct members; growth: recent window against the one before; "
                                       "negativity: share of negative messages; recent: last voiced.")] = "voices",
     include_chat: bool = False,

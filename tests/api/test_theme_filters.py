@@ -31,7 +31,8 @@ def seed(sessions):
         community = store.community_by_name(session, "c")
         ids = [m.id for m in store.messages_of(session, community)]
         run = store.start_run(session, community, {})
-        themes = [theme("低因", ids[:2], ["u1", "u2"], 0.2, "need", [("2026-10-01", 1, 1, 0.2), ("2026-10-02", 1, 1, 0.2)]),
+        themes = [theme("低因", ids[:2], ["u1", "u2"], 0.2, "need",
+                        [("2026-10-01", 1, 1, 0.2), ("2026-10-02", 1, 1, 0.2)]),
                   theme("湿疹", ids[2:4], ["u3", "u4"], -0.6, "complaint",
                         [("2026-10-03", 1, 1, -0.6), ("2026-10-04", 1, 1, -0.6)]),
                   theme("辅食", ids[4:5], ["u5"], 0.0, "question", [("2026-10-05", 1, 1, 0.0)])]

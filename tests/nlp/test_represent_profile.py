@@ -4,7 +4,7 @@ import numpy as np
 
 from nlp.profile import tag_members
 from nlp.records import ChatMessage
-from nlp.represent import (class_tfidf, daily_series, daily_trend, key_phrase, label_for, pick_quotes, represent,
+from nlp.represent import (class_tfidf, daily_series, key_phrase, label_for, pick_quotes, represent,
                            sentiment_mix)
 
 DAY = datetime(2026, 10, 1, 12, tzinfo=UTC)
@@ -39,8 +39,8 @@ def test_quotes_skip_repeats():
 
 def test_trend_is_dense_and_daily():
     messages, *_ = corpus()
-    trend = daily_trend([messages[0], messages[2]])
-    assert trend == [("2026-10-01", 1), ("2026-10-02", 0), ("2026-10-03", 1)]
+    trend = daily_series([messages[0], messages[2]], [0.5, -0.5])
+    assert trend == [("2026-10-01", 1, 1, 0.5), ("2026-10-02", 0, 0, 0.0), ("2026-10-03", 1, 1, -0.5)]
 
 
 def test_represent_and_tag_members():
