@@ -45,3 +45,27 @@ def test_lifecycle_windows():
     assert fading.lifecycle == "fading" and fading.recent_messages == 0 and fading.growth < 0
     new = activity(days(50, 55, 58), ["a", "b", "c"], as_of)
     assert new.lifecycle == "new" and new.emerging and new.prior_voices == 0
+
+
+def test_lifecycle_reads_every_planted_trend_of_the_sample():
+    """From the true messages of each planted theme (data/sample/labels.json), as of the newest message."""
+    import csv
+    import json
+    from collections import defaultdict
+
+    from tests.conftest import SAMPLE
+
+    labels = json.loads((SAMPLE / "labels.json").read_text(encoding="utf-8"))
+    trends = {p["id"]: p["trend"] for p in json.loads((SAMPLE / "planted.json").read_text(encoding="utf-8"))}
+    said, newest = defaultdict(list), None
+    for path in sorted(SAMPLE.glob("*.csv")):
+        with path.open(encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                sent = datetime.fromisoformat(row["time"])
+                newest = max(newest or sent, sent)
+                kind, planted = labels[row["message_id"]]
+                if kind == "theme":
+                    said[planted].append((sent, row["sender_id"]))
+    expected = {"rising": "growing", "steady": "stable", "fading": "fading"}
+    read = {p: activity([t for t, _ in rows], [m for _, m in rows], newest).lifecycle for p, rows in said.items()}
+    assert read == {p: expected[trends[p]] for p in said} and len(read) == 15
