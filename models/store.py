@@ -328,6 +328,10 @@ def list_themes(session: Session, where: ThemeFilter = ThemeFilter(), sort: str 
     return list(session.scalars(query.order_by(*THEME_SORTS[sort], Theme.id).limit(limit).offset(offset)))
 
 
+def group_names(session: Session, community_id: int) -> list[str]:
+    return list(session.scalars(select(Group.name).where(Group.community_id == community_id).order_by(Group.name)))
+
+
 def get_theme(session: Session, theme_id: int) -> Theme | None:
     return session.get(Theme, theme_id)
 

@@ -64,6 +64,10 @@ def themes(session: Session, community: str | None = None, *, sort: str = "voice
     return [theme_public(t, names[t.community_id]) for t in store.list_themes(session, where, sort, limit, offset)]
 
 
+def groups(session: Session, community: str) -> list[str]:
+    return store.group_names(session, community_id(session, community))
+
+
 def _theme(session: Session, theme_id: int) -> Theme:
     theme = store.get_theme(session, theme_id)
     if theme is None:
