@@ -1,13 +1,18 @@
 """The theme browser for product teams: server-rendered HTML over the same views as the JSON API."""
+from datetime import date, datetime, time
 from pathlib import Path
+from typing import Annotated, TypeVar, get_args
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from pydantic import BeforeValidator
 
 from api.deps import SessionDep
 from models import views
-from models.schemas import Lifecycle, ThemeSort
+from models.schemas import Lifecycle, SentimentBand, ThemeSort, VoicedDemand
+from models.settings import get_settings
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
@@ -27,15 +32,46 @@ def sparkline(trend: list[tuple[str, int]], width: int = 160, height: int = 28, 
 templates.env.filters["sparkline"] = sparkline
 
 
+def _blank_is_none(value: object) -> object:
+    return None if value == "" else value  # a filter form sends the fields left alone as ""
+
+
+T = TypeVar("T")
+Blank = Annotated[T | None, BeforeValidator(_blank_is_none)]  # an optional filter; "" means not chosen
+
+
+def _day_bounds(since: date | None, until: date | None, timezone: str) -> tuple[datetime | None, datetime | None]:
+    """Whole local days: since at 00:00, until through 23:59:59 in the community's time zone."""
+    zone = ZoneInfo(timezone)
+    start = datetime.combine(since, time.min, zone) if since else None
+    end = datetime.combine(until, time.max, zone) if until else None
+    return start, end
+
+
 @router.get("/", response_class=HTMLResponse)
-def read_index(request: Request, session: SessionDep, sort: ThemeSort = "voices", lifecycle: Lifecycle | None = None):
-    communities = views.communities(session)
-    themes = {c.name: views.themes(session, c.name, sort=sort, limit=500, include_chat=True, lifecycle=lifecycle)
+def read_index(request: Request, session: SessionDep, sort: Blank[ThemeSort] = None,
+               community: Blank[str] = None, group: Blank[str] = None, since: Blank[date] = None,
+               until: Blank[date] = None, lifecycle: Blank[Lifecycle] = None,
+               demand_type: Blank[VoicedDemand] = None, sentiment: Blank[SentimentBand] = None,
+               emerging: Blank[bool] = None):
+    everything = views.communities(session)
+    communities = [c for c in everything if community in (None, c.name)]
+    if community and not communities:
+        raise views.NotFound(f"no community named {community!r}")
+    start, end = _day_bounds(since, until, get_settings().timezone)
+    filters = {"group": group, "since": start, "until": end, "lifecycle": lifecycle, "demand_type": demand_type,
+               "sentiment": sentiment, "emerging": emerging}
+    themes = {c.name: views.themes(session, c.name, sort=sort or "voices", limit=500, include_chat=True, **filters)
               for c in communities}
+    groups = {c.name: views.groups(session, c.name) for c in communities}
     window = next((c.latest_run.parameters.get("trend_window_days") for c in communities if c.latest_run), None)
-    return templates.TemplateResponse(request, "index.html", {"communities": communities, "themes": themes,
-                                                              "sort": sort, "lifecycle": lifecycle,
-                                                              "window": window or 21})
+    chosen = {"sort": sort or "voices", "community": community, "group": group, "since": since, "until": until,
+              "lifecycle": lifecycle, "demand_type": demand_type, "sentiment": sentiment, "emerging": emerging}
+    return templates.TemplateResponse(request, "index.html", {
+        "communities": communities, "names": [c.name for c in everything], "themes": themes, "groups": groups, "chosen": chosen,
+        "filtered": any(v is not None for k, v in chosen.items() if k != "sort"), "window": window or 21,
+        "choices": {"sort": get_args(ThemeSort), "lifecycle": get_args(Lifecycle),
+                    "demand_type": get_args(VoicedDemand), "sentiment": get_args(SentimentBand)}})
 
 
 @router.get("/themes/{theme_id}", response_class=HTMLResponse)

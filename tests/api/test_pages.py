@@ -1,0 +1,56 @@
+"""The theme browser's filter form: the same filters as /v1/themes, as a product manager submits them."""
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from tests.api.test_theme_filters import seed
+
+EVERY_FIELD_LEFT_ALONE = {"sort": "voices", "community": "", "group": "", "since": "", "until": "", "lifecycle": "",
+                          "demand_type": "", "sentiment": ""}
+
+
+def shown(page: str) -> set[str]:
+    """The demand themes in the page's tables (links to /themes/N)."""
+    table = page.split("<table>", 1)[1].split("</table>", 1)[0] if "<table>" in page else ""
+    return set(re.findall(r'<a href="/themes/\d+">([^<]+)</a>', table))
+
+
+@pytest.fixture
+def client(sessions):
+    seed(sessions)
+    return TestClient(create_app())
+
+
+@pytest.mark.parametrize("fields, expected", [
+    ({}, {"低因", "湿疹", "辅食"}),
+    ({"group": "宝妈群"}, {"湿疹", "辅食"}),
+    ({"since": "2026-10-03"}, {"湿疹", "辅食"}),  # 低因 was last voiced on 2 October
+    ({"until": "2026-10-02"}, {"低因"}),  # the whole local day counts; 湿疹 starts on the 3rd
+    ({"since": "2026-10-03", "until": "2026-10-04", "group": "宝妈群"}, {"湿疹"}),
+    ({"demand_type": "complaint"}, {"湿疹"}),
+    ({"sentiment": "negative"}, {"湿疹"}),
+    ({"lifecycle": "new"}, {"辅食"}),
+    ({"emerging": "true"}, {"湿疹", "辅食"}),
+    ({"community": "c", "demand_type": "need"}, {"低因"}),
+])
+def test_the_filter_form_narrows_the_themes(client, fields, expected):
+    response = client.get("/", params={**EVERY_FIELD_LEFT_ALONE, **fields})
+    assert response.status_code == 200
+    assert shown(response.text) == expected
+    for name, value in fields.items():  # the form shows what was chosen
+        assert re.search(rf'(name="{name}"[^>]*value="{value}"|<option( value="{value}")? selected>{value}<|'
+                         rf'value="{value}" selected|value="{value}" checked)', response.text), name
+
+
+def test_a_filter_that_matches_nothing_says_so_and_offers_to_clear(client):
+    page = client.get("/", params={"group": "咖啡群", "sentiment": "negative"}).text
+    assert shown(page) == set() and "No demand theme matches these filters" in page and "清除 clear" in page
+
+
+def test_bad_filters_are_refused_with_the_reason(client):
+    assert client.get("/", params={"community": "nope"}).status_code == 404
+    bad_day = client.get("/", params={"since": "3 October"})
+    assert bad_day.status_code == 422 and "since" in bad_day.text
+    assert client.get("/", params={"demand_type": "gossip"}).status_code == 422
