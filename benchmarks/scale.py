@@ -90,7 +90,8 @@ def measure(size: int, workdir: Path) -> dict:
     return {"messages": size, "distinct_texts": len(set(texts)), "baseline_jieba_s": round(baseline, 2),
             "ingest_s": round(ingest_s, 1), "run_s": round(run_s, 1), "run_x_baseline": round(run_s / baseline, 1),
             "run_peak_rss_mb": round(peak_mb), "themes": ran["themes"], "demand_themes": ran["demand_themes"],
-            "outlier_share": ran["outlier_share"], "new": ingested["new"]}
+            "outlier_share": ran["outlier_share"], "new": ingested["new"],
+            "step_seconds": ran.get("step_seconds"), "peak_mb_after_step": ran.get("peak_mb_after_step")}
 
 
 def main() -> None:

@@ -256,7 +256,8 @@ def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps:
               "new_words": [w.word for w in new_words[:30]],
               "embedded_texts": embedded,
               "continued_themes": sum(match is not None for match in tracked[0]),
-              "lifecycles": dict(Counter(a.lifecycle for a in tracked[1]))}
+              "lifecycles": dict(Counter(a.lifecycle for a in tracked[1])),
+              "step_seconds": steps.seconds, "peak_mb_after_step": steps.peak_mb}
     return steps.run("save", save_results, url, run_id, themes, tracked, tags, parameters["min_demand_share"], model_id, counts,
                      [warning] if warning else [], layers)
 

@@ -1,12 +1,19 @@
 """A progress bar over the named steps of a flow, on stderr (off unless asked for)."""
 from __future__ import annotations
 
+import resource
+import time
 from collections.abc import Callable, Sequence
 
 
 class Steps:
+    """Also keeps each step's wall seconds and the process's peak memory after it (MB): where a night's
+    time and memory go, in the run record."""
+
     def __init__(self, names: Sequence[str], enabled: bool = True):
         self.names, self.enabled, self._progress = list(names), enabled, None
+        self.seconds: dict[str, float] = {}
+        self.peak_mb: dict[str, int] = {}
 
     def __enter__(self) -> "Steps":
         if self.enabled:
@@ -22,7 +29,10 @@ class Steps:
     def run(self, name: str, function: Callable, *args):
         if self._progress:
             self._progress.update(self._task, description=name)
+        start = time.perf_counter()
         result = function(*args)
+        self.seconds[name] = round(time.perf_counter() - start, 2)
+        self.peak_mb[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # KiB on Linux
         if self._progress:
             self._progress.advance(self._task)
         return result
