@@ -1,20 +1,22 @@
 """Build the app: routes, error handlers, templates. No model is loaded here or in a request."""
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from api.auth import read_scope
 from api.routes import communities, members, pages, themes
 from models.db import open_store
 from models.settings import Settings, get_settings
-from models.views import Ambiguous, NotFound
+from models.views import Ambiguous, BadCursor, NotFound
+from nlp.taxonomy import TaxonomyError
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(title="Qunsheng 群声", version="0.1.0",
                   description="Demand themes and member interest tags mined from community group chats.")
-    app.state.sessions = open_store(settings.resolved_database_url)
+    app.state.settings, app.state.sessions = settings, open_store(settings.resolved_database_url)
 
     @app.get("/health", tags=["health"])
     def read_health() -> dict:
@@ -25,10 +27,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": str(error)}, status_code=404)
 
     @app.exception_handler(Ambiguous)
-    def ambiguous(_request: Request, error: Ambiguous) -> JSONResponse:
+    @app.exception_handler(BadCursor)
+    def bad_request(_request: Request, error: ValueError) -> JSONResponse:
         return JSONResponse({"detail": str(error)}, status_code=400)
 
-    for module in (communities, themes, members):
-        app.include_router(module.router, prefix="/v1")
+    @app.exception_handler(TaxonomyError)
+    def bad_taxonomy(_request: Request, error: TaxonomyError) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status_code=500)
+
+    for module in (communities, themes, members):  # every /v1 route needs an API key
+        app.include_router(module.router, prefix="/v1", dependencies=[Depends(read_scope)])
     app.include_router(pages.router)
     return app

@@ -31,7 +31,7 @@ def one_line_errors(command):
         from sqlalchemy.exc import ArgumentError, OperationalError
 
         from flows.ingest import IngestError
-        from models.views import Ambiguous, NotFound
+        from models.views import Ambiguous, BadCursor, NotFound
         from nlp.demand_trained import DemandModelUnavailable
         from nlp.embed import EmbedderUnavailable
         from nlp.sentiment import SentimentUnavailable
@@ -39,7 +39,7 @@ def one_line_errors(command):
 
         try:
             return command(*args, **kwargs)
-        except (IngestError, NotFound, Ambiguous, EmbedderUnavailable, SentimentUnavailable,
+        except (IngestError, NotFound, Ambiguous, BadCursor, EmbedderUnavailable, SentimentUnavailable,
                 DemandModelUnavailable, TaxonomyError) as error:
             fail(str(error))
         except OperationalError as error:
@@ -248,6 +248,89 @@ def ingest_orders_command(
         return
     typer.echo(f"{counts['rows']} row(s): {counts['new']} new orders, {counts['duplicates']} duplicates, "
                f"{counts['quarantined']} quarantined")
+
+
+ExportFormat = Literal["ndjson", "csv"]
+apikey = typer.Typer(no_args_is_help=True, help="API keys of CRM systems: one community's data each.")
+export = typer.Typer(no_args_is_help=True, help="Export members and tag changes for CRM systems.")
+app.add_typer(apikey, name="apikey")
+app.add_typer(export, name="export")
+
+
+@apikey.command("create")
+@one_line_errors
+def apikey_create(community: Annotated[str, typer.Option(help="The community the key opens.")],
+                  name: Annotated[str, typer.Option(help="A note on who uses the key.")] = "",
+                  as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Create a key and print it once: only its hash is stored."""
+    from models import views
+
+    with sessions().begin() as session:
+        created, key = views.create_api_key(session, community, name)
+    if as_json:
+        print_json(created.model_dump(mode="json") | {"key": key})
+        return
+    typer.echo(key)
+    typer.echo(f"key {created.id} for community {created.community!r}: send it as `Authorization: Bearer KEY` "
+               "or `X-API-Key: KEY`; it is not shown again", err=True)
+
+
+@apikey.command("list")
+@one_line_errors
+def apikey_list(community: Annotated[str | None, typer.Option(help="Only this community's keys.")] = None,
+                as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List keys (id, first characters, community, created, revoked)."""
+    from models import views
+
+    with sessions()() as session:
+        found = views.api_keys(session, community)
+    if as_json:
+        print_json([k.model_dump(mode="json") for k in found])
+        return
+    for k in found:
+        state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "live"
+        typer.echo(f"{k.id:<4} {k.prefix}...  {k.community:<16} created {k.created_at:%Y-%m-%d %H:%M}  {state}"
+                   f"  {k.name}")
+
+
+@apikey.command("revoke")
+@one_line_errors
+def apikey_revoke(key_id: Annotated[int, typer.Argument(help="The key's id (see `qunsheng apikey list`).")]) -> None:
+    """Revoke a key: requests with it get 401 from now on."""
+    from models import views
+
+    with sessions().begin() as session:
+        revoked = views.revoke_api_key(session, key_id)
+    typer.echo(f"key {revoked.id} ({revoked.prefix}...) of community {revoked.community!r} revoked")
+
+
+@export.command("members")
+@one_line_errors
+def export_members(community: Annotated[str, typer.Option(help="The community to export.")],
+                   format: Annotated[ExportFormat, typer.Option("--format", help="ndjson or csv.")] = "ndjson",
+                   layer: Annotated[Layer | None, typer.Option(help="Only this layer.")] = None,
+                   tag: Annotated[str | None, typer.Option(help="Only members holding this tag.")] = None) -> None:
+    """Every member with their layer and tags on stdout, as GET /v1/members/export gives them."""
+    from models import views
+
+    with sessions()() as session:
+        found = views.community_id(session, community)
+    for chunk in views.export_members(sessions(), found, format, layer, tag):
+        sys.stdout.write(chunk)
+
+
+@export.command("mark-tag")
+@one_line_errors
+def export_mark_tag(community: Annotated[str, typer.Option(help="The community.")],
+                    userid: Annotated[str, typer.Option(help="The operator's 企业微信 userid.")],
+                    since: Annotated[str | None, typer.Option(help="The cursor of the last export.")] = None,
+                    limit: Annotated[int, typer.Option(help="At most this many changes.")] = 1000) -> None:
+    """Tag changes since a cursor as 企业微信 mark_tag bodies (JSON, with next_cursor)."""
+    from models import views
+
+    with sessions()() as session:
+        page = views.mark_tag(session, views.community_id(session, community), userid, since, limit)
+    print_json(page.model_dump(mode="json"))
 
 
 evaluate = typer.Typer(no_args_is_help=True, help="Measure a stage on labelled data; prints one JSON object.")

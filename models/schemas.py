@@ -157,3 +157,84 @@ class MemberTagsPublic(BaseModel):
     last_seen: datetime | None
     tags: list[MemberTagPublic]
     layer: MemberLayerPublic | None = None  # None until a run has layered the community
+
+
+# --- CRM: API keys, member pages, taxonomy, the tag change feed --------------------------------
+
+class ApiKeyPublic(BaseModel):
+    id: int
+    community: str
+    prefix: str  # the key's first characters (the key itself is never stored)
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class TagBrief(BaseModel):
+    tag: str
+    kind: str  # "theme", "keyword" or "taxonomy"
+    group: str | None  # the taxonomy group of a taxonomy tag
+    score: float
+
+
+class MemberItem(BaseModel):
+    member: str  # the sender id of the export (WeCom: the external_userid)
+    display_name: str
+    layer: str | None  # koc, high, potential or dormant; None until a run has layered the community
+    first_seen: datetime | None
+    last_seen: datetime | None
+    tags: list[TagBrief]  # strongest first
+
+
+class MembersPage(BaseModel):
+    data: list[MemberItem]
+    count: int
+    next_cursor: str | None  # pass as ?cursor= for the next page; None on the last page
+
+
+class TaxonomyGroup(BaseModel):
+    group: str
+    tags: list[str]
+
+
+class TaxonomyPublic(BaseModel):
+    community: str
+    groups: list[TaxonomyGroup]
+    half_life_days: float  # a tag's score halves for every this many days without evidence
+    min_score: float  # tags that decayed below this are dropped
+    files: list[str]  # the taxonomy files merged, default first
+
+
+class TagChangePublic(BaseModel):
+    member: str
+    change: Literal["added", "removed", "changed"]  # changed: the score moved by 0.05 or more since last reported
+    kind: str
+    tag: str
+    group: str | None
+    score: float | None  # None when removed
+    previous_score: float | None  # the score last reported; None when added
+    run_id: int
+    changed_at: datetime
+
+
+class ChangesPage(BaseModel):
+    data: list[TagChangePublic]
+    count: int
+    next_cursor: str  # pass as ?since= next time (it is the same cursor when nothing changed)
+    has_more: bool  # more changes wait after this page
+
+
+class MarkTag(BaseModel):
+    """One call of 企业微信 externalcontact/mark_tag (tags by name; map them to corp tag ids)."""
+
+    userid: str  # the operator's WeCom userid
+    external_userid: str  # the member's sender id
+    add_tag: list[str]
+    remove_tag: list[str]
+
+
+class MarkTagPage(BaseModel):
+    data: list[MarkTag]
+    count: int
+    next_cursor: str
+    has_more: bool

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from models.tables import (Community, Embedding, Group, Member, MemberAlias, MemberTag, Message, Quarantine, Run, Theme,
                            ThemeMessage)
-from models.tables import MemberLayer, Order
+from models.tables import ApiKey, MemberLayer, Order, TagChange
 from nlp import layers as value_layers
 from nlp.records import ChatMessage  # the plain record the nightly flow's stages read
 from nlp.track import PastTheme
@@ -238,8 +239,16 @@ def save_vectors(session: Session, model_id: str, vectors: dict) -> None:
 
 
 def save_member_tags(session: Session, run: Run, tags: Sequence, theme_ids: Sequence[int]) -> int:
-    """Replace the community's member tags with this run's."""
+    """Replace the community's member tags with this run's and record what changed in the tag change feed.
+
+    The community's row is locked first, so that runs of one community save one after the other: each
+    compares with the tags the one before committed, and feed ids grow in commit order (a reader
+    paging by id never misses a change committed late under a smaller id)."""
+    session.execute(select(Community.id).where(Community.id == run.community_id).with_for_update())
     member_ids = dict(session.execute(select(Member.sender_id, Member.id).where(Member.community_id == run.community_id)).all())
+    before = _tag_scores(session.execute(
+        select(MemberTag.member_id, MemberTag.kind, MemberTag.tag, MemberTag.tag_group, MemberTag.feed_score)
+        .join(Member, Member.id == MemberTag.member_id).where(Member.community_id == run.community_id)))
     session.execute(delete(MemberTag).where(MemberTag.member_id.in_(
         select(Member.id).where(Member.community_id == run.community_id))))
     rows = [dict(member_id=member_ids[t.member], run_id=run.id, kind=t.kind, tag=t.tag, score=t.score,
@@ -247,9 +256,52 @@ def save_member_tags(session: Session, run: Run, tags: Sequence, theme_ids: Sequ
                  tag_group=t.group, base_score=t.base_score, first_evidence=t.first_evidence,
                  last_evidence=t.last_evidence)
             for t in tags]
+    after = _tag_scores((r["member_id"], r["kind"], r["tag"], r["tag_group"], r["score"]) for r in rows)
+    changes, reported = tag_changes(before, after)
+    for row in rows:
+        row["feed_score"] = reported[row["member_id"], row["kind"], row["tag"]]
     if rows:
         session.execute(MemberTag.__table__.insert(), rows)
+    if changes:
+        session.execute(TagChange.__table__.insert(), [
+            dict(community_id=run.community_id, run_id=run.id, changed_at=now(), **change) for change in changes])
     return len({r["member_id"] for r in rows})
+
+
+SCORE_STEP = 0.05  # the feed reports a tag's score again once it moved this much from the score last reported
+
+
+def _tag_scores(rows: Iterable) -> dict[tuple[int, str, str], tuple[float, str | None]]:
+    """(member id, kind, tag) -> (score, group); a member's two themes of one label count as one tag."""
+    scores: dict = {}
+    for member_id, kind, tag, group, score in rows:
+        key = (member_id, kind, tag)
+        if key not in scores or (score or 0.0) > scores[key][0]:
+            scores[key] = (score or 0.0, group)
+    return scores
+
+
+def tag_changes(before: dict, after: dict) -> tuple[list[dict], dict]:
+    """The feed rows from the tags last reported (``before``: key -> (reported score, group)) to this
+    run's (``after``: key -> (score, group)), by member, kind and tag; and key -> the score now reported."""
+    changes, reported = [], {}
+    for key in sorted(before.keys() | after.keys()):
+        member_id, kind, tag = key
+        old, new = before.get(key), after.get(key)
+        change = dict(member_id=member_id, kind=kind, tag=tag, tag_group=(new or old)[1],
+                      score=new[0] if new else None, previous_score=old[0] if old else None)
+        if old is None:
+            changes.append(change | {"change": "added"})
+        elif new is None:
+            changes.append(change | {"change": "removed"})
+        elif abs(new[0] - old[0]) >= SCORE_STEP - 1e-9:
+            changes.append(change | {"change": "changed"})
+        else:
+            reported[key] = old[0]
+            continue
+        if new is not None:
+            reported[key] = new[0]
+    return changes, reported
 
 
 def finish_run(session: Session, run: Run, embedder: str, counts: dict, warnings: list[str], status: str = "ok") -> Run:
@@ -464,3 +516,72 @@ def members_in_layer(session: Session, layer: str | None = None, community_id: i
         query = query.where(Member.community_id == community_id)
     rows = session.execute(query.order_by(Community.name, Member.sender_id).limit(limit).offset(offset)).all()
     return [tuple(row) for row in rows]
+
+
+# --- CRM: API keys, member pages, the tag change feed -------------------------------------------
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def create_api_key(session: Session, community: Community, name: str = "") -> tuple[ApiKey, str]:
+    """A new key to the community's data: returns the row and the key itself, which is not stored."""
+    key = "qs_" + secrets.token_urlsafe(32)  # 256 random bits
+    row = ApiKey(community_id=community.id, key_hash=hash_key(key), prefix=key[:10], name=name, created_at=now())
+    session.add(row)
+    session.flush()
+    return row, key
+
+
+def api_keys(session: Session, community_id: int | None = None) -> list[tuple[ApiKey, str]]:
+    """Keys with their community's name, oldest first."""
+    query = select(ApiKey, Community.name).join(Community, Community.id == ApiKey.community_id)
+    if community_id is not None:
+        query = query.where(ApiKey.community_id == community_id)
+    return [tuple(row) for row in session.execute(query.order_by(ApiKey.id))]
+
+
+def revoke_api_key(session: Session, key_id: int) -> ApiKey | None:
+    row = session.get(ApiKey, key_id)
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = now()
+        session.flush()
+    return row
+
+
+def key_community(session: Session, key_hash: str) -> tuple[int, str] | None:
+    """The (id, name) of the community a live key opens, by the key's hash."""
+    row = session.execute(select(Community.id, Community.name).join(ApiKey, ApiKey.community_id == Community.id)
+                          .where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))).first()
+    return tuple(row) if row else None
+
+
+def member_page(session: Session, community_id: int, after: int = 0, limit: int = 100, layer: str | None = None,
+                tag: str | None = None) -> list[tuple[Member, str | None]]:
+    """Members (not the system sender) with their layer, by member id after ``after``: a stable key,
+    so paging skips and repeats nobody while members are added or updated between pages."""
+    query = (select(Member, MemberLayer.layer).outerjoin(MemberLayer, MemberLayer.member_id == Member.id)
+             .where(Member.community_id == community_id, Member.id > after, Member.sender_id != SYSTEM_SENDER))
+    if layer is not None:
+        query = query.where(MemberLayer.layer == layer)
+    if tag is not None:
+        query = query.where(select(MemberTag.id).where(MemberTag.member_id == Member.id, MemberTag.tag == tag).exists())
+    return [tuple(row) for row in session.execute(query.order_by(Member.id).limit(limit))]
+
+
+def tags_of_members(session: Session, member_ids: Sequence[int]) -> dict[int, list[MemberTag]]:
+    """Member id -> tags, strongest first."""
+    found: dict[int, list[MemberTag]] = {i: [] for i in member_ids}
+    if member_ids:
+        for tag in session.scalars(select(MemberTag).where(MemberTag.member_id.in_(list(member_ids)))
+                                   .order_by(MemberTag.score.desc(), MemberTag.kind.desc(), MemberTag.tag)):
+            found[tag.member_id].append(tag)
+    return found
+
+
+def changes_after(session: Session, community_id: int, after: int = 0,
+                  limit: int = 1000) -> list[tuple[TagChange, str]]:
+    """The community's tag changes with the member's sender id, by id after ``after``."""
+    return [tuple(row) for row in session.execute(
+        select(TagChange, Member.sender_id).join(Member, Member.id == TagChange.member_id)
+        .where(TagChange.community_id == community_id, TagChange.id > after).order_by(TagChange.id).limit(limit))]

@@ -163,6 +163,7 @@ class MemberTag(Base):
     base_score: Mapped[float | None] = mapped_column(Float)  # the score before decay
     first_evidence: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_evidence: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    feed_score: Mapped[float | None] = mapped_column(Float)  # the score the change feed last reported
 
 
 class MemberLayer(Base):
@@ -191,3 +192,35 @@ class Order(Base):
     ordered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     amount: Mapped[float] = mapped_column(Float)
     source_file: Mapped[str] = mapped_column(String(500), default="", server_default="")
+
+
+class ApiKey(Base):
+    """A CRM system's key to one community's data; only its sha256 is stored (``qunsheng apikey create``)."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the key
+    prefix: Mapped[str] = mapped_column(String(12))  # the key's first characters, to tell keys apart in a list
+    name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TagChange(Base):
+    """One change of a member's tags between runs (added, removed, score changed): the CRM change feed.
+    Ids grow in commit order within a community (writers take the community's row lock first)."""
+
+    __tablename__ = "tag_changes"
+    __table_args__ = (Index("ix_tag_changes_community_id", "community_id", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    change: Mapped[str] = mapped_column(String(10))  # "added", "removed" or "changed" (the score)
+    kind: Mapped[str] = mapped_column(String(20))
+    tag: Mapped[str] = mapped_column(String(200))
+    tag_group: Mapped[str | None] = mapped_column(String(100))
+    score: Mapped[float | None] = mapped_column(Float)  # None when removed
+    previous_score: Mapped[float | None] = mapped_column(Float)  # None when added
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

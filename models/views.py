@@ -1,13 +1,21 @@
 """Build the public schemas from the store: the one read path shared by the API and the CLI."""
 from __future__ import annotations
 
+import base64
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
 from sqlalchemy.orm import Session
 
 from models import store
 from models.schemas import (CommunityPublic, MemberTagPublic, MemberTagsPublic, Quote, RunPublic, ThemeDetail,
                             ThemeMessage, ThemeMessagesPage, ThemePublic, ThemeTrend, TrendDay)
 from models.schemas import MemberLayerPublic, MembersPublic, MemberSummary
-from models.tables import Community, Member, MemberLayer, Run, Theme
+from models.schemas import (ApiKeyPublic, ChangesPage, MarkTag, MarkTagPage, MemberItem, MembersPage, TagBrief,
+                            TagChangePublic, TaxonomyGroup, TaxonomyPublic)
+from models.tables import ApiKey, Community, Member, MemberLayer, MemberTag, Run, Theme
 
 
 class NotFound(LookupError):
@@ -15,6 +23,10 @@ class NotFound(LookupError):
 
 
 class Ambiguous(ValueError):
+    pass
+
+
+class BadCursor(ValueError):
     pass
 
 
@@ -68,9 +80,10 @@ def groups(session: Session, community: str) -> list[str]:
     return store.group_names(session, community_id(session, community))
 
 
-def _theme(session: Session, theme_id: int) -> Theme:
+def _theme(session: Session, theme_id: int, community_id: int | None = None) -> Theme:
+    """The theme; with ``community_id``, only that community's (another's reads as missing)."""
     theme = store.get_theme(session, theme_id)
-    if theme is None:
+    if theme is None or community_id not in (None, theme.community_id):
         raise NotFound(f"no theme {theme_id}")
     return theme
 
@@ -82,8 +95,9 @@ def _messages(session: Session, theme_id: int, limit: int, offset: int) -> tuple
                    for i, member, name, group, sent, text, score in rows]
 
 
-def theme_detail(session: Session, theme_id: int, limit: int = 50, offset: int = 0) -> ThemeDetail:
-    theme = _theme(session, theme_id)
+def theme_detail(session: Session, theme_id: int, limit: int = 50, offset: int = 0,
+                 community_id: int | None = None) -> ThemeDetail:
+    theme = _theme(session, theme_id, community_id)
     community = session.get(Community, theme.community_id).name
     quoted = store.messages_by_id(session, theme.quotes)
     total, page = _messages(session, theme_id, limit, offset)
@@ -94,14 +108,15 @@ def theme_detail(session: Session, theme_id: int, limit: int = 50, offset: int =
         messages_page=page, total_messages=total, offset=offset, limit=limit)
 
 
-def theme_messages(session: Session, theme_id: int, limit: int = 50, offset: int = 0) -> ThemeMessagesPage:
-    _theme(session, theme_id)
+def theme_messages(session: Session, theme_id: int, limit: int = 50, offset: int = 0,
+                   community_id: int | None = None) -> ThemeMessagesPage:
+    _theme(session, theme_id, community_id)
     total, page = _messages(session, theme_id, limit, offset)
     return ThemeMessagesPage(theme_id=theme_id, data=page, total=total, offset=offset, limit=limit)
 
 
-def theme_trend(session: Session, theme_id: int) -> ThemeTrend:
-    theme = _theme(session, theme_id)
+def theme_trend(session: Session, theme_id: int, community_id: int | None = None) -> ThemeTrend:
+    theme = _theme(session, theme_id, community_id)
     return ThemeTrend(theme_id=theme.id, label=theme.label, lifecycle=theme.lifecycle, emerging=theme.emerging,
                       days=[TrendDay(day=d, messages=n, voices=v, sentiment=s) for d, n, v, s in _series(theme)])
 
@@ -141,3 +156,145 @@ def members(session: Session, layer: str | None = None, community: str | None = 
     data = [MemberSummary(member=m.sender_id, community=name, display_name=m.display_name,
                           layer=layer_public(row)) for m, row, name in rows]
     return MembersPublic(data=data, count=len(data))
+
+
+# --- CRM: API keys, member pages, taxonomy, the tag change feed --------------------------------
+
+def api_key_public(row: ApiKey, community: str) -> ApiKeyPublic:
+    return ApiKeyPublic(id=row.id, community=community, prefix=row.prefix, name=row.name,
+                        created_at=store.utc(row.created_at), revoked_at=store.utc(row.revoked_at))
+
+
+def create_api_key(session: Session, community: str, name: str = "") -> tuple[ApiKeyPublic, str]:
+    """A new key to an existing community: (its public record, the key itself, shown once)."""
+    found = store.community_by_name(session, community)
+    if found is None:
+        raise NotFound(f"no community named {community!r}")
+    row, key = store.create_api_key(session, found, name)
+    return api_key_public(row, found.name), key
+
+
+def api_keys(session: Session, community: str | None = None) -> list[ApiKeyPublic]:
+    return [api_key_public(row, name) for row, name in store.api_keys(session, community_id(session, community))]
+
+
+def revoke_api_key(session: Session, key_id: int) -> ApiKeyPublic:
+    row = store.revoke_api_key(session, key_id)
+    if row is None:
+        raise NotFound(f"no API key {key_id}")
+    return api_key_public(row, session.get(Community, row.community_id).name)
+
+
+def encode_cursor(kind: str, position: int) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{position}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(kind: str, cursor: str | None) -> int:
+    """The position in an opaque cursor of ``encode_cursor``; 0 (the start) for none."""
+    if not cursor:
+        return 0
+    try:
+        name, position = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split(":")
+        if name == kind and int(position) >= 0:
+            return int(position)
+    except ValueError:  # bad base64, UTF-8 or number
+        pass
+    raise BadCursor(f"not a {kind} cursor: {cursor!r}")
+
+
+def _member_items(session: Session, rows: list[tuple[Member, str | None]]) -> list[MemberItem]:
+    tags = store.tags_of_members(session, [m.id for m, _ in rows])
+    return [MemberItem(member=m.sender_id, display_name=m.display_name, layer=layer,
+                       first_seen=store.utc(m.first_seen), last_seen=store.utc(m.last_seen),
+                       tags=[tag_brief(t) for t in tags[m.id]]) for m, layer in rows]
+
+
+def tag_brief(tag: MemberTag) -> TagBrief:
+    return TagBrief(tag=tag.tag, kind=tag.kind, group=tag.tag_group, score=tag.score)
+
+
+def members_page(session: Session, community_id: int, cursor: str | None = None, limit: int = 100,
+                 layer: str | None = None, tag: str | None = None) -> MembersPage:
+    """A page of members (of a layer, with a tag) with their tags, by a stable key."""
+    rows = store.member_page(session, community_id, decode_cursor("members", cursor), limit + 1, layer, tag)
+    data = _member_items(session, rows[:limit])
+    more = len(rows) > limit
+    return MembersPage(data=data, count=len(data),
+                       next_cursor=encode_cursor("members", rows[limit - 1][0].id) if more else None)
+
+
+def member_batches(session: Session, community_id: int, layer: str | None = None, tag: str | None = None,
+                   batch: int = 1000) -> Iterator[list[MemberItem]]:
+    """Every member (of a layer, with a tag), a batch at a time by the stable key: what the exports stream."""
+    after = 0
+    while rows := store.member_page(session, community_id, after, batch, layer, tag):
+        yield _member_items(session, rows)
+        after = rows[-1][0].id
+
+
+EXPORT_COLUMNS = ("member", "display_name", "layer", "tag", "kind", "group", "score")
+
+
+def export_members(sessions, community_id: int, format: str = "ndjson", layer: str | None = None,
+                   tag: str | None = None) -> Iterator[str]:
+    """Every member as NDJSON (a ``MemberItem`` per line) or CSV (a row per member tag; a member without
+    tags gets one row with an empty tag), a chunk per batch, read in a session of its own."""
+    with sessions() as session:
+        if format == "csv":
+            yield _csv_lines([EXPORT_COLUMNS])
+        for batch in member_batches(session, community_id, layer, tag):
+            if format == "ndjson":
+                yield "".join(m.model_dump_json() + "\n" for m in batch)
+            else:
+                yield _csv_lines((m.member, m.display_name, m.layer or "", t.tag, t.kind, t.group or "", t.score)
+                                 if t else (m.member, m.display_name, m.layer or "", "", "", "", "")
+                                 for m in batch for t in m.tags or [None])
+
+
+def _csv_lines(rows) -> str:
+    text = io.StringIO()
+    csv.writer(text).writerows(rows)
+    return text.getvalue()
+
+
+def taxonomy(community: str, root: Path) -> TaxonomyPublic:
+    from nlp.taxonomy import load_taxonomy
+
+    found = load_taxonomy(community, root)
+    groups: dict[str, list[str]] = {}
+    for rule in found.tags:
+        groups.setdefault(rule.group, []).append(rule.tag)
+    return TaxonomyPublic(community=community, groups=[TaxonomyGroup(group=g, tags=t) for g, t in groups.items()],
+                          half_life_days=found.half_life_days, min_score=found.min_score, files=list(found.files))
+
+
+def changes(session: Session, community_id: int, since: str | None = None, limit: int = 1000) -> ChangesPage:
+    """Tag changes after the cursor ``since``, oldest first; each change is on exactly one page."""
+    after = decode_cursor("changes", since)
+    rows = store.changes_after(session, community_id, after, limit + 1)
+    data = [TagChangePublic(member=sender, change=c.change, kind=c.kind, tag=c.tag, group=c.tag_group, score=c.score,
+                            previous_score=c.previous_score, run_id=c.run_id, changed_at=store.utc(c.changed_at))
+            for c, sender in rows[:limit]]
+    last = rows[min(limit, len(rows)) - 1][0].id if rows else after
+    return ChangesPage(data=data, count=len(data), next_cursor=encode_cursor("changes", last),
+                       has_more=len(rows) > limit)
+
+
+def mark_tag(session: Session, community_id: int, userid: str, since: str | None = None, limit: int = 1000,
+             kinds: tuple[str, ...] = ("taxonomy",)) -> MarkTagPage:
+    """The page of changes after ``since`` as 企业微信 mark_tag calls, one per member whose tags of these
+    kinds were added or removed (a tag added then removed in the page is left alone)."""
+    page = changes(session, community_id, since, limit)
+    had: dict[tuple[str, str], bool] = {}  # (member, tag) -> held before the page
+    has: dict[tuple[str, str], bool] = {}  # ... and after it
+    for change in page.data:
+        if change.kind in kinds:
+            had.setdefault((change.member, change.tag), change.change != "added")
+            has[change.member, change.tag] = change.change != "removed"
+    calls: dict[str, MarkTag] = {}
+    for (member, tag), held in has.items():
+        if held != had[member, tag]:
+            call = calls.setdefault(member, MarkTag(userid=userid, external_userid=member, add_tag=[], remove_tag=[]))
+            (call.add_tag if held else call.remove_tag).append(tag)
+    data = list(calls.values())
+    return MarkTagPage(data=data, count=len(data), next_cursor=page.next_cursor, has_more=page.has_more)

@@ -77,3 +77,17 @@ def tiny_model(tmp_path_factory):
     from tests.tiny_model import build_tiny_sentence_transformer
 
     return build_tiny_sentence_transformer(tmp_path_factory.mktemp("models") / "tiny-zh")
+
+
+def api_client(community: str, app=None):
+    """A TestClient of the HTTP app (on QUNSHENG_DATABASE_URL's store) sending a new API key of the
+    community (created when missing) in ``Authorization: Bearer``."""
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from models import store
+
+    app = app or create_app()
+    with app.state.sessions.begin() as session:
+        _, key = store.create_api_key(session, store.community_by_name(session, community, create=True))
+    return TestClient(app, headers={"Authorization": f"Bearer {key}"})

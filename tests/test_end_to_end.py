@@ -8,14 +8,12 @@ import time
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from api.main import create_app
 from flows.cli import app
 from models.tables import Member, Message
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, api_client
 
 PLANTED = json.loads((SAMPLE / "planted.json").read_text(encoding="utf-8"))
 MEMBERS = json.loads((SAMPLE / "members.json").read_text(encoding="utf-8"))
@@ -48,7 +46,7 @@ def sample_run(database_url):
 def test_sample_community_end_to_end(sample_run, sessions):
     assert sample_run["messages"] >= 3000 and sample_run["themes"] >= len(PLANTED)
     assert sample_run["embedder"].startswith("lsa")
-    client = TestClient(create_app())
+    client = api_client("sample")
     themes = client.get("/v1/themes", params={"community": "sample", "limit": 500}).json()["data"]
     voices = [t["voices"] for t in themes]
     assert voices == sorted(voices, reverse=True)
@@ -111,7 +109,10 @@ def test_serve_answers_over_real_http(sample_run, database_url):
                     break
             except httpx.TransportError:
                 time.sleep(0.1)
-        themes = httpx.get(f"{base}/v1/themes").json()["data"]
+        created = CliRunner().invoke(app, ["apikey", "create", "--community", "sample", "--json"])
+        key = json.loads(created.stdout)["key"]
+        assert httpx.get(f"{base}/v1/themes").status_code == 401
+        themes = httpx.get(f"{base}/v1/themes", headers={"X-API-Key": key}).json()["data"]
         assert len(themes) >= len(PLANTED)
         page = httpx.get(f"{base}/").text
         assert themes[0]["label"] in page and "sample" in page

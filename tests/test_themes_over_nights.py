@@ -7,14 +7,12 @@ from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from api.main import create_app
 from flows.cli import app
 from models.tables import Message, Theme, ThemeMessage
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, api_client
 from tests.test_end_to_end import PLANTED, match_planted
 
 CUT = datetime(2026, 10, 27)  # night 1 sees the sample up to here: its last four weeks arrive on night 2
@@ -81,7 +79,7 @@ def test_themes_keep_ids_appear_and_fade_over_two_nights(database_url, sessions,
     pets_group = next(r[0] for r in rows if r[5].startswith("pets"))
     write_night(night1 := tmp_path / "night1.csv", [r for r in rows if datetime.fromisoformat(r[3]) < CUT])
     write_night(night2 := tmp_path / "night2.csv", rows + list(litter_rows(pets_group)))
-    runner, client = CliRunner(), TestClient(create_app())
+    runner, client = CliRunner(), api_client("sample")
 
     first = run_night(runner, night1)
     themes1 = client.get("/v1/themes", params={"community": "sample", "include_chat": True, "limit": 500}).json()

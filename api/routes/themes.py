@@ -3,6 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from api.auth import ScopeDep
 from api.deps import SessionDep
 from models import views
 from models.schemas import (Lifecycle, SentimentBand, ThemeDetail, ThemeMessagesPage, ThemesPublic, ThemeSort,
@@ -17,6 +18,7 @@ Offset = Annotated[int, Query(ge=0)]
 @router.get("/themes")
 def read_themes(
     session: SessionDep,
+    scope: ScopeDep,
     community: str | None = None,
     group: Annotated[str | None, Query(description="Only themes voiced in this group (its name).")] = None,
     since: Annotated[datetime | None, Query(description="Only themes voiced at or after this time.")] = None,
@@ -34,28 +36,29 @@ def read_themes(
     limit: Page = 100,
     offset: Offset = 0,
 ) -> ThemesPublic:
-    """Active demand themes, filtered and sorted; chit-chat clusters too with include_chat."""
-    data = views.themes(session, community, sort=sort, limit=limit, offset=offset, group=group, since=since,
+    """The key's community's active demand themes, filtered and sorted; chit-chat clusters too with include_chat."""
+    scope.check(community)
+    data = views.themes(session, scope.community, sort=sort, limit=limit, offset=offset, group=group, since=since,
                         until=until, lifecycle=lifecycle, emerging=emerging, demand_type=demand_type,
                         sentiment=sentiment, include_chat=include_chat)
     return ThemesPublic(data=data, count=len(data))
 
 
 @router.get("/themes/{theme_id}")
-def read_theme(session: SessionDep, theme_id: int, limit: Annotated[int, Query(ge=1, le=500)] = 50,
-               offset: Offset = 0) -> ThemeDetail:
+def read_theme(session: SessionDep, scope: ScopeDep, theme_id: int,
+               limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Offset = 0) -> ThemeDetail:
     """One theme: label, keywords, quotes, sentiment, voices, lifecycle and a page of its messages."""
-    return views.theme_detail(session, theme_id, limit, offset)
+    return views.theme_detail(session, theme_id, limit, offset, scope.community_id)
 
 
 @router.get("/themes/{theme_id}/trend")
-def read_theme_trend(session: SessionDep, theme_id: int) -> ThemeTrend:
+def read_theme_trend(session: SessionDep, scope: ScopeDep, theme_id: int) -> ThemeTrend:
     """The theme's daily series: messages, voices (distinct members) and mean sentiment per day."""
-    return views.theme_trend(session, theme_id)
+    return views.theme_trend(session, theme_id, scope.community_id)
 
 
 @router.get("/themes/{theme_id}/messages")
-def read_theme_messages(session: SessionDep, theme_id: int, limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                        offset: Offset = 0) -> ThemeMessagesPage:
+def read_theme_messages(session: SessionDep, scope: ScopeDep, theme_id: int,
+                        limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Offset = 0) -> ThemeMessagesPage:
     """The theme's messages, oldest first, a page at a time (``total`` says how many there are)."""
-    return views.theme_messages(session, theme_id, limit, offset)
+    return views.theme_messages(session, theme_id, limit, offset, scope.community_id)

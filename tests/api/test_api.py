@@ -2,20 +2,21 @@
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from tests.conftest import api_client
 
 
 def test_empty_store(database_url):
-    client = TestClient(create_app())
-    assert client.get("/health").json() == {"status": "ok"}
-    assert client.get("/v1/communities").json() == {"data": [], "count": 0}
+    assert TestClient(create_app()).get("/health").json() == {"status": "ok"}
+    page = TestClient(create_app()).get("/")
+    assert page.status_code == 200 and "No data yet" in page.text
+    client = api_client("empty")
+    assert [c["name"] for c in client.get("/v1/communities").json()["data"]] == ["empty"]
     assert client.get("/v1/themes").json() == {"data": [], "count": 0}
     assert client.get("/v1/themes/1").status_code == 404
     missing = client.get("/v1/members/nobody/tags")
     assert missing.status_code == 404 and "nobody" in missing.json()["detail"]
     assert client.get("/v1/themes", params={"community": "nope"}).status_code == 404
     assert client.get("/v1/themes", params={"limit": 0}).status_code == 422
-    page = client.get("/")
-    assert page.status_code == 200 and "No data yet" in page.text
 
 
 def test_openapi_lists_the_routes(database_url):

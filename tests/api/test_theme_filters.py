@@ -8,6 +8,7 @@ from flows.sources import MessageRecord
 from models import store
 from nlp.records import Theme
 from nlp.track import Activity
+from tests.conftest import api_client
 
 T0 = datetime(2026, 10, 1, 9, tzinfo=UTC)
 
@@ -52,7 +53,7 @@ def ids(client, **params):
 def test_filters_and_sorts(database_url, sessions):
     theme_ids = seed(sessions)
     decaf, eczema, food = theme_ids["decaf"], theme_ids["eczema"], theme_ids["food"]
-    client = TestClient(create_app())
+    client = api_client("c")
     assert ids(client) == [decaf, eczema, food]  # voices, then messages
     assert ids(client, group="宝妈群") == [eczema, food] and ids(client, group="没有这个群") == []
     assert ids(client, lifecycle="growing") == [eczema] and ids(client, emerging=True) == [eczema, food]

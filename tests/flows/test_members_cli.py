@@ -7,11 +7,10 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from api.main import create_app
 from flows.cli import app
+from tests.conftest import api_client
 
 START = datetime(2026, 9, 1, 9, tzinfo=UTC)
 DAYS = 60
@@ -114,7 +113,7 @@ def test_orders_ingest_quarantines_bad_rows_and_is_idempotent(layered, sessions)
 
 
 def test_tags_follow_what_members_said(layered):
-    client = TestClient(create_app())
+    client = api_client("brew")
     brewers = {n: client.get(f"/v1/members/user{n}/tags").json() for n in range(2, 8)}
     for n, shown in brewers.items():
         tags = {t["tag"]: t for t in shown["tags"] if t["kind"] == "taxonomy"}
@@ -143,7 +142,7 @@ def test_layers_follow_activity_influence_and_orders(layered):
     koc = json.loads(invoke("members", "--layer", "koc", "--json").stdout)["data"]
     assert "user1" in [m["member"] for m in koc]
     shown = json.loads(invoke("member", "user1", "--json").stdout)
-    assert shown == TestClient(create_app()).get("/v1/members/user1/tags").json()
+    assert shown == api_client("brew").get("/v1/members/user1/tags").json()
     assert shown["layer"]["layer"] == "koc" and shown["layer"]["metrics"]["replies"] == 60
     assert shown["layer"]["reasons"][0].startswith("top 4% by influence: 60 replies received, 30 @mentions, 30 echoes")
     text = invoke("member", "user3").stdout

@@ -115,9 +115,8 @@ def test_run_with_a_trained_sentiment_model(small_community, tmp_path, monkeypat
     record = run("--community", small_community, "--min-cluster-size", "10")
     communities = json.loads(CliRunner().invoke(app, ["themes", "--community", small_community, "--json"]).stdout)
     assert record["themes"] >= 3 and communities
-    from api.main import create_app
-    from fastapi.testclient import TestClient
+    from tests.conftest import api_client
 
-    latest = TestClient(create_app()).get("/v1/communities").json()["data"][0]["latest_run"]
+    latest = api_client(small_community).get("/v1/communities").json()["data"][0]["latest_run"]
     assert latest["parameters"]["sentiment"] == "trained"
     assert latest["parameters"]["sentiment_model"] == str(tmp_path / "sentiment")

@@ -61,11 +61,9 @@ def test_run_with_a_trained_demand_model(small_community, tmp_path, monkeypatch)
     monkeypatch.setenv("QUNSHENG_DEMAND_MODEL", str(tmp_path / "demand"))
     record = run("--community", small_community, "--min-cluster-size", "10")
     assert record["themes"] >= 3
-    from fastapi.testclient import TestClient
+    from tests.conftest import api_client
 
-    from api.main import create_app
-
-    latest = TestClient(create_app()).get("/v1/communities").json()["data"][0]["latest_run"]
+    latest = api_client(small_community).get("/v1/communities").json()["data"][0]["latest_run"]
     assert latest["parameters"]["demand"] == "trained"
     assert latest["parameters"]["demand_model"] == str(tmp_path / "demand")
 
