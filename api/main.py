@@ -5,7 +5,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from api.auth import read_scope
-from api.routes import communities, members, pages, themes
+from api.routes import communities, members, pages, tags, themes
 from models.db import open_store
 from models.settings import Settings, get_settings
 from models.views import Ambiguous, BadCursor, NotFound
@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def bad_taxonomy(_request: Request, error: TaxonomyError) -> JSONResponse:
         return JSONResponse({"detail": str(error)}, status_code=500)
 
-    for module in (communities, themes, members):  # every /v1 route needs an API key
+    for module in (communities, themes, members, tags):  # every /v1 route needs an API key
         app.include_router(module.router, prefix="/v1", dependencies=[Depends(read_scope)])
     app.include_router(pages.router)
     return app

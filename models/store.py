@@ -243,8 +243,10 @@ def save_member_tags(session: Session, run: Run, tags: Sequence, theme_ids: Sequ
 
     The community's row is locked first, so that runs of one community save one after the other: each
     compares with the tags the one before committed, and feed ids grow in commit order (a reader
-    paging by id never misses a change committed late under a smaller id)."""
-    session.execute(select(Community.id).where(Community.id == run.community_id).with_for_update())
+    paging by id never misses a change committed late under a smaller id). PostgreSQL: FOR NO KEY
+    UPDATE, which the key-share locks of foreign-key checks (rows inserted referencing the community)
+    do not block; SQLite has one writer at a time anyway."""
+    session.execute(select(Community.id).where(Community.id == run.community_id).with_for_update(key_share=True))
     member_ids = dict(session.execute(select(Member.sender_id, Member.id).where(Member.community_id == run.community_id)).all())
     before = _tag_scores(session.execute(
         select(MemberTag.member_id, MemberTag.kind, MemberTag.tag, MemberTag.tag_group, MemberTag.feed_score)

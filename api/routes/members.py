@@ -1,11 +1,31 @@
-from fastapi import APIRouter
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
 
 from api.auth import ScopeDep
 from api.deps import SessionDep
 from models import views
-from models.schemas import MemberTagsPublic
+from models.schemas import MembersPage, MemberTagsPublic
 
 router = APIRouter(tags=["members"])
+
+Layer = Literal["koc", "high", "potential", "dormant"]
+
+
+@router.get("/members")
+def read_members(
+    session: SessionDep,
+    scope: ScopeDep,
+    layer: Layer | None = None,
+    tag: Annotated[str | None, Query(description="Only members holding this tag (any kind).")] = None,
+    cursor: Annotated[str | None, Query(description="next_cursor of the page before.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    community: str | None = None,
+) -> MembersPage:
+    """The key's community's members with their layer and tags, a page at a time by a stable key:
+    members added or updated while paging are neither skipped nor repeated."""
+    scope.check(community)
+    return views.members_page(session, scope.community_id, cursor, limit, layer, tag)
 
 
 @router.get("/members/{member_id}/tags")

@@ -40,7 +40,7 @@ def test_every_v1_route_needs_a_valid_key(two_communities):
     key, theme_a, _ = two_communities
     client = TestClient(create_app())
     paths = v1_paths(client, theme_a)
-    assert len(paths) >= 5
+    assert len(paths) >= 9
     for path in paths:
         for headers in ({}, {"Authorization": "Bearer qs_wrong"}, {"X-API-Key": "qs_wrong"},
                         {"Authorization": f"Basic {key}"}, {"Authorization": "Bearer "}):
@@ -67,8 +67,10 @@ def test_a_key_sees_only_its_community(two_communities):
         assert response.status_code == 404 and response.json()["detail"] in ("no member 'u2' in community 'a'",
                                                                               f"no theme {theme_b}")
     assert client.get("/v1/members/nobody/tags").json()["detail"] == "no member 'nobody' in community 'a'"
-    for path in ("/v1/members/u1/tags", "/v1/themes"):  # naming another community is a 404
+    for path in ("/v1/members/u1/tags", "/v1/themes", "/v1/members"):  # naming another community is a 404
         assert client.get(path, params={"community": "b"}).status_code == 404
+    assert [m["member"] for m in client.get("/v1/members").json()["data"]] == ["u1"]
+    assert {c["member"] for c in client.get("/v1/changes").json()["data"]} == {"u1"}
 
 
 def test_only_the_hash_is_stored_and_revoked_keys_stop_working(two_communities, sessions, database_url):

@@ -1,0 +1,26 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from api.auth import ScopeDep
+from api.deps import SessionDep
+from models import views
+from models.schemas import ChangesPage, TaxonomyPublic
+
+router = APIRouter(tags=["tags"])
+
+Since = Annotated[str | None, Query(description="next_cursor of the last page read; none: from the start.")]
+Limit = Annotated[int, Query(ge=1, le=5000)]
+
+
+@router.get("/tags")
+def read_tags(request: Request, scope: ScopeDep) -> TaxonomyPublic:
+    """The tag taxonomy of the key's community: tag groups and their tags, and how scores decay."""
+    return views.taxonomy(scope.community, request.app.state.settings.taxonomy_dir)
+
+
+@router.get("/changes")
+def read_changes(session: SessionDep, scope: ScopeDep, since: Since = None, limit: Limit = 1000) -> ChangesPage:
+    """Member tags added, removed or re-scored by nightly runs after the cursor, oldest first: read
+    until has_more is false, keep next_cursor, and every change is seen exactly once."""
+    return views.changes(session, scope.community_id, since, limit)
