@@ -2,10 +2,11 @@ from fastapi import APIRouter
 
 from api.auth import ScopeDep
 from api.deps import SessionDep
+from api.etag import ETagRoute
 from models import views
 from models.schemas import CommunitiesPublic
 
-router = APIRouter(tags=["communities"])
+router = APIRouter(tags=["communities"], route_class=ETagRoute)
 
 
 @router.get("/communities")

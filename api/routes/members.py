@@ -1,15 +1,18 @@
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
 
 from api.auth import ScopeDep
 from api.deps import SessionDep
+from api.etag import ETagRoute
 from models import views
 from models.schemas import MembersPage, MemberTagsPublic
 
-router = APIRouter(tags=["members"])
+router = APIRouter(tags=["members"], route_class=ETagRoute)
 
 Layer = Literal["koc", "high", "potential", "dormant"]
+EXPORT_TYPES = {"ndjson": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
 
 
 @router.get("/members")
@@ -26,6 +29,16 @@ def read_members(
     members added or updated while paging are neither skipped nor repeated."""
     scope.check(community)
     return views.members_page(session, scope.community_id, cursor, limit, layer, tag)
+
+
+@router.get("/members/export", response_class=StreamingResponse,
+            responses={200: {"content": {kind: {} for kind in EXPORT_TYPES}}})
+def export_members(request: Request, scope: ScopeDep, format: Literal["ndjson", "csv"] = "ndjson",
+                   layer: Layer | None = None, tag: str | None = None) -> StreamingResponse:
+    """Every member, streamed: NDJSON (one member with their tags per line) or CSV (one row per member tag)."""
+    lines = views.export_members(request.app.state.sessions, scope.community_id, format, layer, tag)
+    return StreamingResponse(lines, media_type=EXPORT_TYPES[format], headers={
+        "Content-Disposition": f'attachment; filename="members.{format}"'})
 
 
 @router.get("/members/{member_id}/tags")

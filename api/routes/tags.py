@@ -1,13 +1,14 @@
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
 from api.auth import ScopeDep
 from api.deps import SessionDep
+from api.etag import ETagRoute
 from models import views
-from models.schemas import ChangesPage, TaxonomyPublic
+from models.schemas import ChangesPage, MarkTagPage, TaxonomyPublic
 
-router = APIRouter(tags=["tags"])
+router = APIRouter(tags=["tags"], route_class=ETagRoute)
 
 Since = Annotated[str | None, Query(description="next_cursor of the last page read; none: from the start.")]
 Limit = Annotated[int, Query(ge=1, le=5000)]
@@ -24,3 +25,18 @@ def read_changes(session: SessionDep, scope: ScopeDep, since: Since = None, limi
     """Member tags added, removed or re-scored by nightly runs after the cursor, oldest first: read
     until has_more is false, keep next_cursor, and every change is seen exactly once."""
     return views.changes(session, scope.community_id, since, limit)
+
+
+@router.get("/changes/mark_tag")
+def read_mark_tag(
+    session: SessionDep,
+    scope: ScopeDep,
+    userid: Annotated[str, Query(description="The operator's 企业微信 userid (the member's owner).")],
+    since: Since = None,
+    limit: Limit = 1000,
+    kind: Annotated[list[Literal["taxonomy", "theme", "keyword"]],
+                    Query(description="Tag kinds to push (repeatable).")] = ["taxonomy"],  # noqa: B006
+) -> MarkTagPage:
+    """The same page of changes as 企业微信 externalcontact/mark_tag bodies (userid, external_userid,
+    add_tag, remove_tag), tags by name."""
+    return views.mark_tag(session, scope.community_id, userid, since, limit, tuple(kind))

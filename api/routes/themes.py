@@ -5,11 +5,12 @@ from fastapi import APIRouter, Query
 
 from api.auth import ScopeDep
 from api.deps import SessionDep
+from api.etag import ETagRoute
 from models import views
 from models.schemas import (Lifecycle, SentimentBand, ThemeDetail, ThemeMessagesPage, ThemesPublic, ThemeSort,
                             ThemeTrend, VoicedDemand)
 
-router = APIRouter(tags=["themes"])
+router = APIRouter(tags=["themes"], route_class=ETagRoute)
 
 Page = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0)]

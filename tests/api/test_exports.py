@@ -1,0 +1,91 @@
+"""Bulk exports (NDJSON, CSV; HTTP and CLI), the 企业微信 mark_tag export, ETags on reads."""
+import csv
+import io
+import json
+
+from typer.testing import CliRunner
+
+from flows.cli import app
+from tests.api.crm_seed import night
+from tests.api.test_crm import read_pages
+from tests.conftest import api_client
+
+MANY = {f"m{n:04d}": ({"手冲爱好者": 0.5, "低因咖啡": 0.25} if n % 2 else {}) for n in range(1050)}
+
+
+def invoke(*args: str) -> str:
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_exports_stream_every_member_as_ndjson_and_csv(sessions):
+    night(sessions, "c", MANY, layers={m: "potential" for m in MANY})  # more members than one export batch
+    night(sessions, "d", {"x1": {"手冲爱好者": 0.9}})
+    client = api_client("c")
+    listed = read_pages(client, "/v1/members", "cursor", 1000)
+    assert len(listed) == 1050
+
+    ndjson = client.get("/v1/members/export")
+    assert ndjson.status_code == 200 and ndjson.headers["content-type"] == "application/x-ndjson"
+    assert "etag" not in ndjson.headers
+    assert [json.loads(line) for line in ndjson.text.splitlines()] == listed
+
+    exported = client.get("/v1/members/export", params={"format": "csv"})
+    assert exported.headers["content-type"] == "text/csv; charset=utf-8"
+    assert 'filename="members.csv"' in exported.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert len(rows) == 525 * 2 + 525  # a row per tag, one row for a member without tags
+    assert rows[0] == {"member": "m0000", "display_name": "m0000的昵称", "layer": "potential", "tag": "",
+                       "kind": "", "group": "", "score": ""}
+    assert rows[1:3] == [{"member": "m0001", "display_name": "m0001的昵称", "layer": "potential", "tag": t,
+                          "kind": "taxonomy", "group": "咖啡", "score": s} for t, s in (("手冲爱好者", "0.5"),
+                                                                                     ("低因咖啡", "0.25"))]
+    assert {(r["member"], r["tag"], float(r["score"])) for r in rows if r["tag"]} == {
+        (m["member"], t["tag"], t["score"]) for m in listed for t in m["tags"]}
+
+    brewers = client.get("/v1/members/export", params={"tag": "手冲爱好者", "layer": "potential"}).text.splitlines()
+    assert len(brewers) == 525 and all("手冲爱好者" in line for line in brewers)
+    assert client.get("/v1/members/export", params={"format": "xml"}).status_code == 422
+    cli_csv = invoke("export", "members", "--community", "c", "--format", "csv")
+    assert cli_csv == exported.text.replace("\r\n", "\n")  # (CliRunner reads CRLF as LF)
+    assert invoke("export", "members", "--community", "c", "--tag", "手冲爱好者").splitlines() == brewers
+
+
+def test_mark_tag_export_gives_each_members_tags_to_add_and_remove(sessions):
+    client = api_client("c")
+    night(sessions, "c", {"u1": {"A": 0.5}, "u2": {"A": 0.5, "B": 0.3}})
+    first = client.get("/v1/changes/mark_tag", params={"userid": "op"}).json()
+    assert first["data"] == [{"userid": "op", "external_userid": "u1", "add_tag": ["A"], "remove_tag": []},
+                             {"userid": "op", "external_userid": "u2", "add_tag": ["A", "B"], "remove_tag": []}]
+    night(sessions, "c", {"u1": {"A": 0.5, "D": 0.4}, "u2": {"B": 0.9}, "u3": {"C": 0.2}})
+    night(sessions, "c", {"u1": {"A": 0.5}, "u2": {"B": 0.9}, "u3": {"C": 0.2}})  # D came and went
+    second = client.get("/v1/changes/mark_tag", params={"userid": "op", "since": first["next_cursor"]}).json()
+    assert second["data"] == [{"userid": "op", "external_userid": "u2", "add_tag": [], "remove_tag": ["A"]},
+                              {"userid": "op", "external_userid": "u3", "add_tag": ["C"], "remove_tag": []}]
+    assert client.get("/v1/changes/mark_tag", params={"userid": "op", "since": second["next_cursor"]}).json()[
+        "data"] == []
+    assert client.get("/v1/changes/mark_tag", params={"userid": "op", "kind": "theme"}).json()["data"] == []
+    assert client.get("/v1/changes/mark_tag").status_code == 422  # the operator's userid is needed
+    shown = json.loads(invoke("export", "mark-tag", "--community", "c", "--userid", "op",
+                              "--since", first["next_cursor"]))
+    assert shown == second
+
+
+def test_reads_carry_an_etag_and_answer_304_while_unchanged(sessions):
+    client = api_client("c")
+    night(sessions, "c", {"u1": {"A": 0.5}}, theme="低因")
+    for path in ("/v1/members/u1/tags", "/v1/members", "/v1/changes", "/v1/themes", "/v1/tags", "/v1/communities"):
+        first = client.get(path)
+        etag = first.headers["etag"]
+        assert first.status_code == 200 and etag.startswith('"') and first.headers["vary"] == "Authorization, X-API-Key"
+        for given in (etag, f"W/{etag}", f'"other", {etag}', "*"):
+            again = client.get(path, headers={"If-None-Match": given})
+            assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag, path
+        assert client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
+        assert client.get(path, headers={"If-None-Match": etag, "Authorization": "Bearer wrong"}).status_code == 401
+    before = client.get("/v1/members/u1/tags").headers["etag"]
+    night(sessions, "c", {"u1": {"A": 0.9}})
+    changed = client.get("/v1/members/u1/tags", headers={"If-None-Match": before})
+    assert changed.status_code == 200 and changed.headers["etag"] != before
+    assert client.get("/v1/members/nobody/tags", headers={"If-None-Match": "*"}).status_code == 404
