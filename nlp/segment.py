@@ -22,6 +22,7 @@ import logging
 import multiprocessing
 import os
 import re
+import sys
 from collections.abc import Container, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -123,7 +124,13 @@ class Segmenter:
         return [joined.split("\n") if joined else [] for part in parts for joined in part]
 
     def keywords_all(self, texts: Sequence[str], workers: int = 2) -> list[list[str]]:
-        return [[w for w in tokens if self.is_keyword(w)] for tokens in self.segment_all(texts, workers)]
+        """``keywords`` of every text. A text said many times ("+1", "收到", a shared link) is segmented
+        once and its list shared, and words are interned: at a million messages this is a third of
+        the segmenting time and most of the memory. Treat the lists as read-only."""
+        unique = list(dict.fromkeys(texts))
+        lists = ([sys.intern(w) for w in tokens if self.is_keyword(w)] for tokens in self.segment_all(unique, workers))
+        found = dict(zip(unique, lists))
+        return [found[t] for t in texts]
 
 
 def _jieba_tokenizer(cache_file: Path | None):

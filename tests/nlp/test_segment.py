@@ -156,3 +156,13 @@ def test_jieba_engine_keeps_the_same_tokens(fast):
     slow = Segmenter(engine="jieba")
     texts = varied_texts(300, seed=11)
     assert slow.engine == "jieba" and slow.segment_all(texts) == fast.segment_all(texts)
+
+
+def test_keywords_of_every_text_segment_each_distinct_text_once(fast, monkeypatch):
+    texts = ["想要低因咖啡豆", "+1", "想要低因咖啡豆", "宝宝湿疹反复怎么办", "想要低因咖啡豆"]
+    segmented = []
+    original = fast.segment_all
+    monkeypatch.setattr(fast, "segment_all", lambda batch, workers=2: segmented.extend(batch) or original(batch, workers))
+    found = fast.keywords_all(texts)
+    assert found == [fast.keywords(t) for t in texts] and "低因" in found[0]
+    assert segmented == ["想要低因咖啡豆", "+1", "宝宝湿疹反复怎么办"]
