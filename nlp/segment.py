@@ -22,6 +22,7 @@ import logging
 import multiprocessing
 import os
 import re
+import signal
 import sys
 from collections.abc import Container, Iterable, Sequence
 from functools import lru_cache
@@ -359,6 +360,9 @@ _worker_segmenter: Segmenter | None = None
 def _start_worker(segmenter: Segmenter) -> None:
     global _worker_segmenter
     _worker_segmenter = segmenter
+    # A forked worker inherits the parent's SIGTERM handler; Prefect's raises inside the worker, and a
+    # worker blocked on the task queue then outlived Pool.terminate(), hanging the nightly run for good.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _segment_chunk(texts: Sequence[str]) -> list[str]:

@@ -166,3 +166,19 @@ def test_keywords_of_every_text_segment_each_distinct_text_once(fast, monkeypatc
     found = fast.keywords_all(texts)
     assert found == [fast.keywords(t) for t in texts] and "低因" in found[0]
     assert segmented == ["想要低因咖啡豆", "+1", "宝宝湿疹反复怎么办"]
+
+
+def test_segmenting_workers_die_on_sigterm_whatever_handler_the_parent_has(fast):
+    """Prefect installs a SIGTERM handler that raises; forked workers must not keep it, or
+    Pool.terminate() can wait for ever on a worker blocked on its task queue."""
+    import signal
+
+    def raise_instead(signum, frame):
+        raise RuntimeError("the parent's handler")
+
+    previous = signal.signal(signal.SIGTERM, raise_instead)
+    try:
+        with segment._pool_context().Pool(1, segment._start_worker, (fast,)) as pool:
+            assert pool.apply(signal.getsignal, (signal.SIGTERM,)) == signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGTERM, previous)
