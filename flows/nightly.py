@@ -234,6 +234,8 @@ def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps:
     cleaned = steps.run("clean", clean_messages, stored)
     echoed_by = steps.run("echoes", find_echoes, stored, parameters["echo_window_seconds"])
     content = [replace(m, text=c.text) for m, c in zip(stored, cleaned) if c.is_content]
+    n_stored = len(stored)
+    del stored, cleaned  # a million of each at scale; the later steps read content (and the store)
     texts = [m.text for m in content]
     token_lists, new_words, segmenter = steps.run("segment", segment_messages, texts, community)
     demand_types = steps.run("demand", read_demand, texts, parameters["demand"], parameters["demand_model"])
@@ -250,7 +252,7 @@ def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps:
     tags = steps.run("tag members", tag_members_of, content, token_lists, themes, parameters["min_demand_share"],
                      community, parameters["taxonomy_dir"])
     layers = steps.run("layer members", layer_members, url, community, echoed_by, parameters["taxonomy_dir"])
-    counts = {"messages": len(stored), "content_messages": len(content), "themes": len(themes),
+    counts = {"messages": n_stored, "content_messages": len(content), "themes": len(themes),
               "demand_themes": sum(t.demand_share >= parameters["min_demand_share"] for t in themes),
               "outlier_share": round(float(np.mean(labels == OUTLIER)), 4) if len(labels) else 0.0,
               "new_words": [w.word for w in new_words[:30]],
