@@ -7,7 +7,7 @@ then `qunsheng run` as child processes; wall seconds and the run's peak RSS are 
 with a baseline measured in the same run (one `jieba.lcut` pass over the same texts), since
 the machine is shared and noisy. Targets: 100k <= 5 min, 1M <= 60 min and <= 4 GB.
 
-    .venv/bin/python benchmarks/scale.py [--sizes 10000 100000 1000000] [--keep DIR]
+    .venv/bin/python benchmarks/scale.py [--sizes 10000 100000 1000000] [--keep DIR [--again]]
 """
 from __future__ import annotations
 
@@ -70,13 +70,21 @@ def child(args: list[str], env: dict) -> tuple[float, float, dict]:
     return seconds, peak / 1024, json.loads(done.stdout)
 
 
-def measure(size: int, workdir: Path) -> dict:
+def measure(size: int, workdir: Path, again: bool = False) -> dict:
+    """Generate, ingest and run; with ``again``, run once more over the store an earlier
+    ``--keep`` left (a second night: the same history, tracked against the first run's themes)."""
     import jieba
 
     folder = workdir / f"n{size}"
+    export, store = folder / "community.csv", folder / "var" / "qunsheng.db"
+    if again and not store.exists():
+        raise SystemExit(f"--again: no kept store at {store}; run once with --keep {workdir} first")
     folder.mkdir(parents=True, exist_ok=True)
-    export = folder / "community.csv"
-    texts = write_corpus(export, size)
+    if again:
+        with export.open(newline="", encoding="utf-8") as handle:
+            texts = [row["text"] for row in csv.DictReader(handle)]
+    else:
+        texts = write_corpus(export, size)
     jieba.setLogLevel(30)
     jieba.lcut("预热")
     start = time.perf_counter()
@@ -85,10 +93,13 @@ def measure(size: int, workdir: Path) -> dict:
     baseline = time.perf_counter() - start
     env = os.environ | {"QUNSHENG_DATA_DIR": str(folder / "var"), "QUNSHENG_EMBEDDER": "lsa",
                         "QUNSHENG_DATABASE_URL": f"sqlite:///{folder / 'var' / 'qunsheng.db'}"}
-    ingest_s, _, ingested = child(["ingest", str(export), "--community", "scale"], env)
+    ingest_s, ingested = None, {"new": 0}
+    if not again:
+        ingest_s, _, ingested = child(["ingest", str(export), "--community", "scale"], env)
     run_s, peak_mb, ran = child(["run", "--community", "scale"], env)
     return {"messages": size, "distinct_texts": len(set(texts)), "baseline_jieba_s": round(baseline, 2),
-            "ingest_s": round(ingest_s, 1), "run_s": round(run_s, 1), "run_x_baseline": round(run_s / baseline, 1),
+            "night": 2 if again else 1, "ingest_s": ingest_s and round(ingest_s, 1), "run_s": round(run_s, 1),
+            "run_x_baseline": round(run_s / baseline, 1),
             "run_peak_rss_mb": round(peak_mb), "themes": ran["themes"], "demand_themes": ran["demand_themes"],
             "outlier_share": ran["outlier_share"], "new": ingested["new"],
             "step_seconds": ran.get("step_seconds"), "peak_mb_after_step": ran.get("peak_mb_after_step")}
@@ -98,19 +109,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--keep", type=Path, help="Keep the generated exports and stores here.")
+    parser.add_argument("--again", action="store_true", help="Run again over the stores --keep left (a second night).")
     args = parser.parse_args()
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="qunsheng-scale-"))
     results = []
     try:
         for size in args.sizes:
-            results.append(measure(size, workdir))
+            results.append(measure(size, workdir, args.again))
             print(json.dumps(results[-1], ensure_ascii=False), flush=True)
     finally:
         if args.keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
     out = REPO / "benchmarks" / "results" / "scale.json"  # sizes measured earlier and not now are kept
     earlier = json.loads(out.read_text(encoding="utf-8"))["results"] if out.exists() else []
-    merged = {r["messages"]: r for r in earlier} | {r["messages"]: r for r in results}
+    def key(result: dict) -> tuple[int, int]:
+        return result["messages"], result.get("night", 1)
+
+    merged = {key(r): r for r in earlier} | {key(r): r for r in results}
     out.write_text(json.dumps({"cpus": os.cpu_count(), "results": [merged[n] for n in sorted(merged)]}, indent=2)
                    + "\n", encoding="utf-8")
 
