@@ -34,6 +34,7 @@ bench: install
 	$(PY) benchmarks/sentiment.py
 	$(PY) benchmarks/themes.py
 	$(PY) benchmarks/scale.py
+	$(PY) benchmarks/crm.py
 
 sample:
 	$(PYTHON) data/sample/generate.py

@@ -1,10 +1,12 @@
 """Build the app: routes, error handlers, templates. No model is loaded here or in a request."""
 from __future__ import annotations
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy import event
 
-from api.auth import read_scope
+from api.auth import KeyCache, document_keys
+from api.cache import LRU, Reader
 from api.routes import communities, members, pages, tags, themes
 from models.db import open_store
 from models.settings import Settings, get_settings
@@ -12,11 +14,21 @@ from models.views import Ambiguous, BadCursor, NotFound
 from nlp.taxonomy import TaxonomyError
 
 
+def _map_sqlite_pages(dbapi_connection, _record) -> None:
+    """Read the store through a memory map (random member reads skip a read() per page)."""
+    dbapi_connection.execute("PRAGMA mmap_size=1073741824")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(title="Qunsheng 群声", version="0.1.0",
                   description="Demand themes and member interest tags mined from community group chats.")
     app.state.settings, app.state.sessions = settings, open_store(settings.resolved_database_url)
+    app.state.engine, app.state.keys = app.state.sessions.kw["bind"], KeyCache(app.state.sessions)
+    app.state.cards, app.state.reader = LRU(), Reader(app.state.engine)  # for GET /v1/members/{id}/tags
+    if app.state.engine.dialect.name == "sqlite":
+        event.listen(app.state.engine, "connect", _map_sqlite_pages)
+        app.state.engine.dispose()  # pooled connections reopen with it
 
     @app.get("/health", tags=["health"])
     def read_health() -> dict:
@@ -35,7 +47,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def bad_taxonomy(_request: Request, error: TaxonomyError) -> JSONResponse:
         return JSONResponse({"detail": str(error)}, status_code=500)
 
-    for module in (communities, themes, members, tags):  # every /v1 route needs an API key
-        app.include_router(module.router, prefix="/v1", dependencies=[Depends(read_scope)])
+    # Every /v1 route takes the key's Scope (a test checks them all). Members first: routes are matched
+    # in order, and GET /v1/members/{id}/tags is the CRM's hottest.
+    for module in (members, tags, themes, communities):
+        app.include_router(module.router, prefix="/v1")
     app.include_router(pages.router)
+    document_keys(app)
     return app

@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from models import store
@@ -131,16 +132,26 @@ def member(session: Session, sender_id: str, community: str | None = None) -> Me
 
 
 def member_tags(session: Session, sender_id: str, community: str | None = None) -> MemberTagsPublic:
+    """A member's tags and layer; without ``community``, the one community the sender id is in."""
     found = member(session, sender_id, community)
+    return member_card(session.connection(), found.community_id,
+                       community or session.get(Community, found.community_id).name, sender_id)
+
+
+def member_card(connection: Connection, community_id: int, community: str, sender_id: str) -> MemberTagsPublic:
+    """What /v1/members/{id}/tags answers: a community's member with their tags and layer (one query)."""
+    rows = store.member_card(connection, community_id, sender_id)
+    if not rows:
+        raise NotFound(f"no member {sender_id!r} in community {community!r}")
+    first = rows[0]
+    layer = MemberLayerPublic(layer=first.layer, reasons=first.reasons, metrics=first.metrics,
+                              run_id=first.layer_run_id) if first.layer is not None else None
     return MemberTagsPublic(
-        member=found.sender_id, community=session.get(Community, found.community_id).name,
-        display_name=found.display_name, messages=store.member_message_count(session, found),
-        first_seen=store.utc(found.first_seen), last_seen=store.utc(found.last_seen),
+        member=first.sender_id, community=community, display_name=first.display_name, messages=first.messages,
+        first_seen=first.first_seen, last_seen=first.last_seen, layer=layer,
         tags=[MemberTagPublic(tag=t.tag, kind=t.kind, theme_id=t.theme_id, score=t.score, evidence=t.evidence,
-                              group=t.tag_group, base_score=t.base_score, first_evidence=store.utc(t.first_evidence),
-                              last_evidence=store.utc(t.last_evidence))
-              for t in store.member_tags(session, found)],
-        layer=layer_public(store.member_layer(session, found)))
+                              group=t.tag_group, base_score=t.base_score, first_evidence=t.first_evidence,
+                              last_evidence=t.last_evidence) for t in rows if t.tag is not None])
 
 
 def layer_public(row: MemberLayer | None) -> MemberLayerPublic | None:

@@ -20,7 +20,6 @@ Offset = Annotated[int, Query(ge=0)]
 def read_themes(
     session: SessionDep,
     scope: ScopeDep,
-    community: str | None = None,
     group: Annotated[str | None, Query(description="Only themes voiced in this group (its name).")] = None,
     since: Annotated[datetime | None, Query(description="Only themes voiced at or after this time.")] = None,
     until: Annotated[datetime | None, Query(description="Only themes voiced at or before this time.")] = None,
@@ -38,7 +37,6 @@ def read_themes(
     offset: Offset = 0,
 ) -> ThemesPublic:
     """The key's community's active demand themes, filtered and sorted; chit-chat clusters too with include_chat."""
-    scope.check(community)
     data = views.themes(session, scope.community, sort=sort, limit=limit, offset=offset, group=group, since=since,
                         until=until, lifecycle=lifecycle, emerging=emerging, demand_type=demand_type,
                         sentiment=sentiment, include_chat=include_chat)

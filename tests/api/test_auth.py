@@ -1,6 +1,7 @@
 """API keys: every /v1 route needs one (either header), sees only its community's data; only hashes are stored."""
 import hashlib
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -89,9 +90,12 @@ def test_only_the_hash_is_stored_and_revoked_keys_stop_working(two_communities, 
     assert [(k["id"], k["community"], k["prefix"], k["name"], k["revoked_at"]) for k in listed] == [
         (rows[0].id, "a", key[:10], "crm", None)]
     client = TestClient(create_app(), headers={"Authorization": f"Bearer {key}"})
+    client.app.state.keys.seconds = 0.2  # how long a live key is remembered (5 s by default)
     assert client.get("/v1/communities").status_code == 200
     assert "revoked" in invoke("apikey", "revoke", str(rows[0].id)).stdout
+    time.sleep(0.3)
     assert client.get("/v1/communities").status_code == 401
+    assert TestClient(create_app()).get("/v1/communities", headers={"X-API-Key": key}).status_code == 401
     assert json.loads(invoke("apikey", "list", "--json").stdout)[0]["revoked_at"] is not None
 
 

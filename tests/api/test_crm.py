@@ -5,7 +5,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from flows.sources import MessageRecord
 from models import store
@@ -178,3 +178,15 @@ def test_a_reader_following_the_feed_under_concurrent_writers_sees_each_change_o
         stored = session.scalars(select(TagChange.id).order_by(TagChange.id)).all()
     assert len(seen) == len(stored) > 50
     assert replay(seen) == current_tags(client)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_member_cards_are_read_again_after_the_server_drops_the_connection(sessions):
+    night(sessions, "c", {"u1": {"A": 0.5}, "u2": {"B": 0.5}})
+    client = api_client("c")
+    assert client.get("/v1/members/u1/tags").status_code == 200  # the reader's connection is open now
+    with sessions() as session:  # as a restarted server would
+        session.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                             "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    answer = client.get("/v1/members/u2/tags")
+    assert answer.status_code == 200 and answer.json()["tags"][0]["tag"] == "B"
