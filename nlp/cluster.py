@@ -1,8 +1,10 @@
-"""Group message vectors into themes: hdbscan (optionally after UMAP), then guarded merges of
-near-twin themes and outliers reassigned to the nearest theme when close enough."""
+"""Group message vectors into themes: hdbscan after UMAP over a neighbour graph that weighs the
+messages' keywords beside their vectors, then guarded merges of near-twin themes and outliers
+joined to the nearest theme when as close as its own members."""
 from __future__ import annotations
 
 import math
+import warnings
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Sequence
@@ -42,22 +44,33 @@ def outlier_rate(labels: np.ndarray) -> float:
 @dataclass
 class HdbscanClusterer(Clusterer):
     """hdbscan after a seeded UMAP reduction (``reduce_to`` components; None or 0: hdbscan on
-    the vectors as they are). Corpora under ``reduce_from`` rows skip UMAP: its neighbour
-    graph needs many more points than neighbours, and on a few dozen it scattered themes.
+    the vectors as they are). Corpora under ``reduce_from`` rows skip UMAP (its neighbour
+    graph needs many more points than neighbours).
+
+    With token lists (``fit(vectors, tokens)``: each message's keywords), the similarity of
+    two messages is ``word_share`` x the cosine of their keyword TF-IDF (words and, with
+    ``keyword_chars``, the words' characters) + the rest x the cosine of their vectors.
+    UMAP reads its neighbour graph from it (exact neighbours, computed here) and outliers
+    are judged by it: short texts sharing a rare word are neighbours even where a
+    corpus-fitted vector space blurs them; the vectors break ties and place messages
+    without keywords. Without tokens, everything is read from the vectors.
 
     Sizes scale with the corpus: ``min_cluster_size`` defaults to ``size_factor * sqrt(n)``
-    (at least ``floor``). Above ``max_fit`` rows the reduction and hdbscan are fitted on a
-    seeded sample and every other row joins its nearest theme (by centroid cosine, under
-    the same ``reassign_similarity`` rule as outliers), so cost stays bounded at a million
-    messages. Defaults and their measurements: docs/DESIGN.md, docs/RESULTS.md (Themes).
+    (at least ``floor``); no theme hdbscan selects may hold more than ``max_share`` of the
+    rows (hdbscan otherwise sometimes keeps one giant cluster). Above ``max_fit`` rows UMAP
+    and hdbscan are fitted on a seeded sample and every other row joins its nearest theme
+    under the outlier rule below, so cost stays bounded at a million messages.
 
     After hdbscan, two themes merge when their centroids reach ``merge_similarity`` AND
     each theme's members are, on average, nearly as close to the other centroid as to their
-    own (``merge_cohesion``), AND (when token lists are given to ``fit``) their top
-    c-TF-IDF keywords share at least ``merge_shared_keywords`` words. A shared everyday
-    word ("早上") lifts centroid cosine but fails the other two guards. Outliers whose
-    cosine to the nearest theme centroid reaches ``reassign_similarity`` join it (None:
-    never). Deterministic for a given input and ``seed``.
+    own (``merge_cohesion``), AND (with tokens) their top c-TF-IDF keywords share at least
+    ``merge_shared_keywords`` words: a shared everyday word ("早上") lifts centroid cosine
+    but fails the other two guards. An outlier joins the theme whose centroid it is most
+    similar to when it is at least as similar as the theme's own members at quantile
+    ``reassign_quantile`` (0: its least typical member; None: no such bound) and at least
+    ``reassign_similarity`` (None: outliers stay), so a loose theme takes looser messages
+    than a tight one. Deterministic for a given input and ``seed``. Defaults and their
+    measurements: docs/DESIGN.md, docs/RESULTS.md (Themes).
     """
 
     min_cluster_size: int | None = None
@@ -65,14 +78,18 @@ class HdbscanClusterer(Clusterer):
     floor: int = 8
     size_factor: float = 0.5
     reduce_to: int | None = 5
-    reduce_from: int = 1000
+    reduce_from: int = 100
     neighbors: int = 15
     seed: int = 0
-    reassign_similarity: float | None = 0.5
+    word_share: float = 0.9
+    keyword_chars: bool = True
+    reassign_similarity: float | None = 0.0
+    reassign_quantile: float | None = 0.0
     merge_similarity: float = 0.6
     merge_cohesion: float = 0.75
     merge_shared_keywords: int = 2
     selection: str = "eom"
+    max_share: float | None = 0.5
     max_fit: int = 20_000
 
     def size_for(self, n: int) -> int:
@@ -82,16 +99,20 @@ class HdbscanClusterer(Clusterer):
         return self.fit(vectors, tokens).labels
 
     def fit(self, vectors: np.ndarray, tokens: Sequence[Sequence[str]] | None = None) -> Clustering:
-        """Cluster ``vectors`` (rows of unit length); ``tokens`` (one list per row) guard merges."""
+        """Cluster ``vectors`` (rows of unit length); ``tokens`` (one keyword list per row) shape
+        the neighbour graph, guard merges and help judge outliers."""
         vectors = np.asarray(vectors, dtype=np.float32)
         n = len(vectors)
         fit_rows = self._fit_rows(n)
         size = self.size_for(len(fit_rows))
-        parameters = asdict(self) | {"min_cluster_size": size, "n": n, "fitted_on": len(fit_rows)}
+        parameters = asdict(self) | {"min_cluster_size": size, "n": n, "fitted_on": len(fit_rows),
+                                     "keywords": tokens is not None}
         if len(fit_rows) < 2 * size:
             labels = np.full(n, OUTLIER)
             return Clustering(labels, outlier_rate(labels), outlier_rate(labels), 0, 0, parameters)
-        raw = self._hdbscan(self._reduce(vectors[fit_rows]), size)
+        words = keyword_matrix(tokens, self.keyword_chars) if tokens is not None and self.word_share else None
+        fit_words = None if words is None else words[fit_rows]
+        raw = self._hdbscan(self._reduce(vectors[fit_rows], fit_words), size)
         labels = np.full(n, OUTLIER)
         labels[fit_rows] = raw
         raw_rate = outlier_rate(labels) if len(fit_rows) == n else outlier_rate(raw)
@@ -99,7 +120,8 @@ class HdbscanClusterer(Clusterer):
         labels = merge_close(vectors, labels, self.merge_similarity, cohesion=self.merge_cohesion,
                              tokens=tokens, shared_keywords=self.merge_shared_keywords)
         if self.reassign_similarity is not None:
-            labels = reassign_outliers(vectors, labels, self.reassign_similarity)
+            labels = reassign_outliers(vectors, labels, self.reassign_similarity, quantile=self.reassign_quantile,
+                                       words=words, word_share=self.word_share)
         return Clustering(labels, outlier_rate(labels), raw_rate, int(labels.max()) + 1, raw_themes, parameters)
 
     def _fit_rows(self, n: int) -> np.ndarray:
@@ -107,22 +129,69 @@ class HdbscanClusterer(Clusterer):
             return np.arange(n)
         return np.sort(np.random.default_rng(self.seed).choice(n, self.max_fit, replace=False))
 
-    def _reduce(self, vectors: np.ndarray) -> np.ndarray:
+    def _reduce(self, vectors: np.ndarray, words=None) -> np.ndarray:
         if not self.reduce_to or self.reduce_to >= vectors.shape[1] or len(vectors) < max(self.reduce_from,
                                                                                             self.reduce_to + 2):
             return vectors
         import umap  # lazily: numba compiles on first use
 
-        reducer = umap.UMAP(n_neighbors=min(self.neighbors, len(vectors) - 1), n_components=self.reduce_to,
-                            min_dist=0.0, metric="cosine", random_state=self.seed, n_jobs=1)
-        return reducer.fit_transform(vectors)
+        k = min(self.neighbors, len(vectors) - 1)
+        graph = (None, None, None) if words is None else nearest_neighbours(vectors, words, k, self.word_share)
+        # PCA, not spectral, start: on keyword graphs (many loosely joined parts) the spectral
+        # start's eigensolver gave different layouts from run to run with the same seed
+        reducer = umap.UMAP(n_neighbors=k, n_components=self.reduce_to, min_dist=0.0, metric="cosine",
+                            random_state=self.seed, n_jobs=1, precomputed_knn=graph, init="pca")
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="precomputed_knn")  # no search index: nothing is transformed
+            return reducer.fit_transform(vectors)
 
     def _hdbscan(self, points: np.ndarray, size: int) -> np.ndarray:
         import hdbscan
 
         min_samples = None if self.min_samples is None else min(self.min_samples, size)
-        return hdbscan.HDBSCAN(min_cluster_size=size, min_samples=min_samples,
-                               cluster_selection_method=self.selection).fit_predict(points.astype(np.float64))
+        largest = int(self.max_share * len(points)) if self.max_share else 0  # 0: no limit
+        return hdbscan.HDBSCAN(min_cluster_size=size, min_samples=min_samples, cluster_selection_method=self.selection,
+                               max_cluster_size=max(largest, 2 * size) if largest else 0
+                               ).fit_predict(points.astype(np.float64))
+
+
+def keyword_chars(words: Sequence[str]) -> list[str]:
+    """The keywords and, marked apart, their characters (手机壳 also counts 手, 机, 壳)."""
+    return [*words, *(f"{char}\x00" for word in words for char in word)]
+
+
+def keyword_matrix(tokens: Sequence[Sequence[str]], chars: bool = False):
+    """One row of unit length per message: the TF-IDF (sublinear tf) of its keywords, counting
+    words found in at least 2 messages (1 under 50 messages); a message without any is all zero."""
+    from scipy.sparse import csr_matrix
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(analyzer=keyword_chars if chars else list, sublinear_tf=True, min_df=2 if len(tokens) >= 50 else 1)
+    try:
+        return vectorizer.fit_transform(tokens).astype(np.float32)
+    except ValueError:  # not one word kept
+        return csr_matrix((len(tokens), 1), dtype=np.float32)
+
+
+def nearest_neighbours(vectors: np.ndarray, words, k: int, word_share: float) -> tuple[np.ndarray, np.ndarray, None]:
+    """Each row's ``k`` nearest rows (itself first), exactly, with distances 1 - similarity under
+    ``word_share`` x keyword cosine + (1 - ``word_share``) x vector cosine, as UMAP's
+    ``precomputed_knn`` (no search index)."""
+    n = len(vectors)
+    indices = np.empty((n, k), dtype=np.int32)
+    distances = np.empty((n, k), dtype=np.float32)
+    words_t = words.T.tocsr()
+    for start in range(0, n, 1024):  # a 1024 x n block at a time
+        stop = min(n, start + 1024)
+        similarity = (1 - word_share) * (vectors[start:stop] @ vectors.T)
+        similarity += word_share * (words[start:stop] @ words_t).toarray()
+        rows = np.arange(stop - start)[:, None]
+        similarity[rows[:, 0], rows[:, 0] + start] = np.inf  # itself first
+        nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+        nearest = np.take_along_axis(nearest, np.argsort(-similarity[rows, nearest], axis=1, kind="stable"), axis=1)
+        indices[start:stop] = nearest
+        distances[start:stop] = np.clip(1 - similarity[rows, nearest], 0, None)
+    return indices, distances, None
 
 
 def centroids(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -137,18 +206,54 @@ def centroids(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return (sums / np.where(norms == 0, 1, norms)).astype(np.float32)
 
 
-def reassign_outliers(vectors: np.ndarray, labels: np.ndarray, min_similarity: float) -> np.ndarray:
-    """Each outlier joins the theme whose centroid is most similar, when that cosine reaches ``min_similarity``."""
+def keyword_centroids(words, labels: np.ndarray):
+    """Unit-length mean keyword TF-IDF row of each theme 0..k-1 (sparse)."""
+    from scipy.sparse import csr_matrix
+    from sklearn.preprocessing import normalize
+
+    members = np.flatnonzero(labels >= 0)
+    k = int(labels.max()) + 1
+    membership = csr_matrix((np.ones(len(members), dtype=np.float32), (labels[members], members)),
+                            shape=(k, len(labels)))
+    return normalize(membership @ words)
+
+
+def reassign_outliers(vectors: np.ndarray, labels: np.ndarray, min_similarity: float, *, quantile: float | None = None,
+                      words=None, word_share: float = 0.0) -> np.ndarray:
+    """Each outlier joins the theme whose centroid is most similar when that similarity reaches
+    ``min_similarity`` and, with ``quantile``, the theme's own members' similarity at that
+    quantile (a loose theme takes looser messages than a tight one). With keyword rows
+    ``words``, similarity is ``word_share`` x keyword cosine + the rest x vector cosine."""
     outliers = np.flatnonzero(labels == OUTLIER)
     if labels.max() < 0 or len(outliers) == 0:
         return labels
     means = centroids(vectors, labels)
+    word_means = keyword_centroids(words, labels) if words is not None and word_share else None
+
+    def similarity(rows: np.ndarray) -> np.ndarray:
+        found = vectors[rows] @ means.T
+        if word_means is None:
+            return found
+        return (1 - word_share) * found + word_share * (words[rows] @ word_means.T).toarray()
+
+    k = len(means)
+    thresholds = np.full(k, min_similarity, dtype=np.float64)
+    if quantile is not None:
+        members = np.flatnonzero(labels >= 0)
+        own = np.concatenate([similarity(chunk)[np.arange(len(chunk)), labels[chunk]]
+                              for chunk in np.array_split(members, max(1, len(members) // 8192))])
+        theme = labels[members]
+        order = np.lexsort((own, theme))  # by theme, then similarity
+        starts = np.searchsorted(theme[order], np.arange(k))
+        sizes = np.bincount(theme, minlength=k)
+        own_quantile = own[order][starts + np.floor(quantile * (sizes - 1)).astype(int)]
+        thresholds = np.maximum(thresholds, own_quantile)
     labels = labels.copy()
     for start in range(0, len(outliers), 8192):  # bounded memory at a million rows
         chunk = outliers[start:start + 8192]
-        similarity = vectors[chunk] @ means.T
-        nearest = similarity.argmax(axis=1)
-        close = similarity[np.arange(len(chunk)), nearest] >= min_similarity
+        found = similarity(chunk)
+        nearest = found.argmax(axis=1)
+        close = found[np.arange(len(chunk)), nearest] >= thresholds[nearest]
         labels[chunk[close]] = nearest[close]
     return labels
 
