@@ -112,9 +112,9 @@ def warm_up() -> None:
     from nlp.cluster import HdbscanClusterer
 
     rng = np.random.default_rng(0)
-    points = rng.normal(size=(300, 8)).astype(np.float32)
+    points = rng.normal(size=(4200, 8)).astype(np.float32)  # 4096 rows and up: UMAP's approximate neighbours
     points /= np.linalg.norm(points, axis=1, keepdims=True)
-    HdbscanClusterer().fit(points, [[f"w{i % 7}", f"v{i % 5}"] for i in range(300)])
+    HdbscanClusterer().fit(points[:300], [[f"w{i % 7}", f"v{i % 5}"] for i in range(300)])
     HdbscanClusterer().fit(points)
 
 

@@ -101,6 +101,20 @@ def test_keyword_similarity_judges_outliers_when_given():
     assert reassign_outliers(vectors, labels, 0.0, words=words, word_share=0.9).tolist()[-1] == 0
 
 
+def test_members_are_measured_without_themselves():
+    # Sparse keyword rows: each member's own words lift its similarity to a centroid that
+    # holds them (with them, 12 of these 20 unseen messages joined; without, 19).
+    rng = np.random.default_rng(0)
+    vocabularies = [[f"a{i}" for i in range(30)], [f"b{i}" for i in range(30)]]
+    tokens = [list(rng.choice(words, 2, replace=False)) for words in vocabularies for _ in range(30)]
+    tokens += [list(rng.choice(words, 2, replace=False)) for words in vocabularies for _ in range(10)]
+    vectors = unit(rng.normal(size=(80, 8)))
+    labels = np.array([0] * 30 + [1] * 30 + [OUTLIER] * 20)
+    joined = reassign_outliers(vectors, labels, 0.0, quantile=0.02, words=keyword_matrix(tokens), word_share=0.9)
+    assert (joined[60:70] == 0).sum() + (joined[70:] == 1).sum() >= 18
+    assert not (joined[60:70] == 1).any() and not (joined[70:] == 0).any()
+
+
 def test_keyword_rows_count_words_and_their_characters():
     plain, with_chars = keyword_matrix([["手机壳"], ["手机"]]), keyword_matrix([["手机壳"], ["手机"]], chars=True)
     assert (plain @ plain.T).toarray()[0, 1] == 0  # no word in common
