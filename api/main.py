@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import event
 
 from api.auth import KeyCache, document_keys
 from api.cache import LRU, Reader
@@ -14,11 +13,6 @@ from models.views import Ambiguous, BadCursor, NotFound
 from nlp.taxonomy import TaxonomyError
 
 
-def _map_sqlite_pages(dbapi_connection, _record) -> None:
-    """Read the store through a memory map (random member reads skip a read() per page)."""
-    dbapi_connection.execute("PRAGMA mmap_size=1073741824")
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(title="Qunsheng 群声", version="0.1.0",
@@ -26,9 +20,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings, app.state.sessions = settings, open_store(settings.resolved_database_url)
     app.state.engine, app.state.keys = app.state.sessions.kw["bind"], KeyCache(app.state.sessions)
     app.state.cards, app.state.reader = LRU(), Reader(app.state.engine)  # for GET /v1/members/{id}/tags
-    if app.state.engine.dialect.name == "sqlite":
-        event.listen(app.state.engine, "connect", _map_sqlite_pages)
-        app.state.engine.dispose()  # pooled connections reopen with it
 
     @app.get("/health", tags=["health"])
     def read_health() -> dict:

@@ -54,11 +54,12 @@ def main() -> None:
     tokens, _, segmenter = timed(seconds, "segment + new words", nightly.segment_messages.fn, texts, "bench")
     demand_types = timed(seconds, "demand", nightly.read_demand.fn, texts)
     sentiments = timed(seconds, "sentiment", nightly.score_sentiment.fn, texts, "lexicon", None)
-    vectors, _, _ = timed(seconds, "embed (LSA)", nightly.embed_messages.fn, texts, "lsa", None, segmenter)
-    labels = timed(seconds, "cluster (hdbscan)", nightly.cluster_messages.fn, vectors, None, 0.5)
+    # LSA is fitted on the night's texts and never reads the store's embedding cache: no URL needed
+    vectors, *_ = timed(seconds, "embed (LSA)", nightly.embed_messages.fn, None, texts, "lsa", None, segmenter)
+    labels = timed(seconds, "cluster (hdbscan)", nightly.cluster_messages.fn, vectors, None, None, tokens)
     echoed_by = timed(seconds, "echoes", nightly.find_echoes.fn, stored, 600)
     themes = timed(seconds, "represent", nightly.represent_themes.fn, content, tokens, vectors, labels, sentiments,
-                   demand_types, echoed_by)
+                   demand_types, echoed_by, segmenter, "Asia/Shanghai")
     timed(seconds, "tag members", nightly.tag_members_of.fn, content, tokens, themes, 0.3)
 
     from typer.testing import CliRunner
