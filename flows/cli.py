@@ -31,6 +31,7 @@ def one_line_errors(command):
         from sqlalchemy.exc import ArgumentError, OperationalError
 
         from flows.ingest import IngestError
+        from models.locks import RunInProgress
         from models.views import Ambiguous, BadCursor, NotFound
         from nlp.demand_trained import DemandModelUnavailable
         from nlp.embed import EmbedderUnavailable
@@ -40,7 +41,7 @@ def one_line_errors(command):
         try:
             return command(*args, **kwargs)
         except (IngestError, NotFound, Ambiguous, BadCursor, EmbedderUnavailable, SentimentUnavailable,
-                DemandModelUnavailable, TaxonomyError) as error:
+                DemandModelUnavailable, TaxonomyError, RunInProgress) as error:
             fail(str(error))
         except OperationalError as error:
             fail(f"cannot open the database: {str(error.orig).splitlines()[0]}")

@@ -16,6 +16,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.progress import Steps
 from models.db import open_store
+from models.locks import run_lock
 from models.settings import get_settings
 from models.store import (cached_vectors, community_by_name, finish_run, mark_failed, messages_of, past_themes,
                           run_by_id, save_member_tags, save_themes, save_vectors, start_run, text_hash)
@@ -217,8 +218,8 @@ def nightly(community: str, embedder: str | None = None, model: str | None = Non
     parameters |= {"taxonomy_dir": str(settings.taxonomy_dir),
                    "taxonomy": load_taxonomy(community, settings.taxonomy_dir).parameters}  # a bad file fails here
     url = settings.resolved_database_url
-    run_id = open_run(url, community, parameters)
-    with Steps(STEPS, enabled=show_progress) as steps:
+    with run_lock(url, community), Steps(STEPS, enabled=show_progress) as steps:
+        run_id = open_run(url, community, parameters)
         try:
             return _find_themes(url, run_id, community, parameters, steps)
         except BaseException as error:

@@ -160,6 +160,10 @@ def messages_of(session: Session, community: Community) -> list[ChatMessage]:
 
 
 def start_run(session: Session, community: Community, parameters: dict) -> Run:
+    """A new run record. Called with the community's run lock held (models/locks.py), so a run of the
+    community still marked running is one whose process ended before it finished: it is marked failed."""
+    session.execute(update(Run).where(Run.community_id == community.id, Run.status == "running").values(
+        status="failed", finished_at=now(), warnings=["interrupted: its process ended before the run finished"]))
     run = Run(community_id=community.id, started_at=now(), status="running", parameters=parameters)
     session.add(run)
     session.flush()
