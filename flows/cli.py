@@ -325,12 +325,16 @@ def export_members(community: Annotated[str, typer.Option(help="The community to
 def export_mark_tag(community: Annotated[str, typer.Option(help="The community.")],
                     userid: Annotated[str, typer.Option(help="The operator's 企业微信 userid.")],
                     since: Annotated[str | None, typer.Option(help="The cursor of the last export.")] = None,
-                    limit: Annotated[int, typer.Option(help="At most this many changes.")] = 1000) -> None:
+                    limit: Annotated[int, typer.Option(help="At most this many changes.")] = 1000,
+                    tag_ids: Annotated[bool, typer.Option(
+                        "--tag-ids", help="Corp tag ids (the taxonomy's wecom_tag_id) instead of names.")] = False,
+                    ) -> None:
     """Tag changes since a cursor as 企业微信 mark_tag bodies (JSON, with next_cursor)."""
     from models import views
 
+    ids = views.taxonomy(community, get_settings().taxonomy_dir).wecom_tag_ids if tag_ids else None
     with sessions()() as session:
-        page = views.mark_tag(session, views.community_id(session, community), userid, since, limit)
+        page = views.mark_tag(session, views.community_id(session, community), userid, since, limit, tag_ids=ids)
     print_json(page.model_dump(mode="json"))
 
 

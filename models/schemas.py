@@ -203,6 +203,7 @@ class TaxonomyPublic(BaseModel):
     half_life_days: float  # a tag's score halves for every this many days without evidence
     min_score: float  # tags that decayed below this are dropped
     files: list[str]  # the taxonomy files merged, default first
+    wecom_tag_ids: dict[str, str] = {}  # tag -> 企业微信 corp tag id, where the taxonomy names one
 
 
 class TagChangePublic(BaseModel):
@@ -225,7 +226,7 @@ class ChangesPage(BaseModel):
 
 
 class MarkTag(BaseModel):
-    """One call of 企业微信 externalcontact/mark_tag (tags by name; map them to corp tag ids)."""
+    """One call of 企业微信 externalcontact/mark_tag: tags by name, or by corp tag id with tag_ids."""
 
     userid: str  # the operator's WeCom userid
     external_userid: str  # the member's sender id
@@ -238,3 +239,4 @@ class MarkTagPage(BaseModel):
     count: int
     next_cursor: str
     has_more: bool
+    unmapped_tags: list[str] = []  # with tag_ids: changed tags the taxonomy gives no wecom_tag_id (left out)

@@ -276,7 +276,8 @@ def taxonomy(community: str, root: Path) -> TaxonomyPublic:
     for rule in found.tags:
         groups.setdefault(rule.group, []).append(rule.tag)
     return TaxonomyPublic(community=community, groups=[TaxonomyGroup(group=g, tags=t) for g, t in groups.items()],
-                          half_life_days=found.half_life_days, min_score=found.min_score, files=list(found.files))
+                          half_life_days=found.half_life_days, min_score=found.min_score, files=list(found.files),
+                          wecom_tag_ids=found.wecom_tag_ids)
 
 
 def changes(session: Session, community_id: int, since: str | None = None, limit: int = 1000) -> ChangesPage:
@@ -292,9 +293,10 @@ def changes(session: Session, community_id: int, since: str | None = None, limit
 
 
 def mark_tag(session: Session, community_id: int, userid: str, since: str | None = None, limit: int = 1000,
-             kinds: tuple[str, ...] = ("taxonomy",)) -> MarkTagPage:
+             kinds: tuple[str, ...] = ("taxonomy",), tag_ids: dict[str, str] | None = None) -> MarkTagPage:
     """The page of changes after ``since`` as 企业微信 mark_tag calls, one per member whose tags of these
-    kinds were added or removed (a tag added then removed in the page is left alone)."""
+    kinds were added or removed (a tag added then removed in the page is left alone). With ``tag_ids``
+    (tag name -> corp tag id) the calls carry ids, and tags without one are named in ``unmapped_tags``."""
     page = changes(session, community_id, since, limit)
     had: dict[tuple[str, str], bool] = {}  # (member, tag) -> held before the page
     has: dict[tuple[str, str], bool] = {}  # ... and after it
@@ -303,9 +305,15 @@ def mark_tag(session: Session, community_id: int, userid: str, since: str | None
             had.setdefault((change.member, change.tag), change.change != "added")
             has[change.member, change.tag] = change.change != "removed"
     calls: dict[str, MarkTag] = {}
+    unmapped: set[str] = set()
     for (member, tag), held in has.items():
-        if held != had[member, tag]:
-            call = calls.setdefault(member, MarkTag(userid=userid, external_userid=member, add_tag=[], remove_tag=[]))
-            (call.add_tag if held else call.remove_tag).append(tag)
+        if held == had[member, tag]:
+            continue
+        if tag_ids is not None and tag not in tag_ids:
+            unmapped.add(tag)
+            continue
+        call = calls.setdefault(member, MarkTag(userid=userid, external_userid=member, add_tag=[], remove_tag=[]))
+        (call.add_tag if held else call.remove_tag).append(tag if tag_ids is None else tag_ids[tag])
     data = list(calls.values())
-    return MarkTagPage(data=data, count=len(data), next_cursor=page.next_cursor, has_more=page.has_more)
+    return MarkTagPage(data=data, count=len(data), next_cursor=page.next_cursor, has_more=page.has_more,
+                       unmapped_tags=sorted(unmapped))

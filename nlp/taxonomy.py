@@ -18,7 +18,7 @@ from nlp.records import ChatMessage, MemberTag, Theme
 
 TAXONOMY_DIR = Path(__file__).resolve().parents[1] / "data" / "taxonomy"
 WORD_LISTS = ("keywords", "all", "exclude", "themes")
-RULE_KEYS = (*WORD_LISTS, "regex", "min_messages", "half")
+RULE_KEYS = (*WORD_LISTS, "regex", "min_messages", "half", "wecom_tag_id")
 
 
 class TaxonomyError(ValueError):
@@ -38,6 +38,7 @@ class TagRule:
     themes: tuple[str, ...] = ()
     min_messages: int = 1
     half: float = 2.0
+    wecom_tag_id: str | None = None  # the 企业微信 corp tag id this tag is pushed as (mark_tag)
 
     def matches(self, text: str) -> bool:
         """Whether a message's text is evidence (the theme rule is judged apart, on themes)."""
@@ -60,6 +61,11 @@ class Taxonomy:
     min_score: float = 0.05
     layers: LayerRules = field(default_factory=LayerRules)
     files: tuple[str, ...] = ()  # the files merged, default first
+
+    @property
+    def wecom_tag_ids(self) -> dict[str, str]:
+        """Tag name -> 企业微信 corp tag id, for the tags that name one."""
+        return {rule.tag: rule.wecom_tag_id for rule in self.tags if rule.wecom_tag_id}
 
     @property
     def parameters(self) -> dict:
@@ -177,8 +183,12 @@ def tag_rule(group: str, tag: str, rule: object, path: Path) -> TagRule:
     if isinstance(min_messages, bool) or not isinstance(min_messages, int) or min_messages < 1:
         raise TaxonomyError(f"{where}: min_messages must be a whole number >= 1")
     half = number(rule.get("half", 2.0), f"tag {tag!r}: half", path, positive=True)
+    wecom_tag_id = rule.get("wecom_tag_id")
+    if wecom_tag_id is not None and not (isinstance(wecom_tag_id, str) and wecom_tag_id.strip()):
+        raise TaxonomyError(f"{where}: wecom_tag_id must be the corp tag id (text, e.g. etXXXXXXXX)")
     return TagRule(group, tag, words["keywords"], words["all"], words["exclude"],
-                   str(regex) if regex is not None else None, words["themes"], min_messages, half)
+                   str(regex) if regex is not None else None, words["themes"], min_messages, half,
+                   wecom_tag_id.strip() if wecom_tag_id else None)
 
 
 def layer_rules(layers: dict, path: Path) -> LayerRules:

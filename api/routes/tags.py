@@ -29,6 +29,7 @@ def read_changes(session: SessionDep, scope: ScopeDep, since: Since = None, limi
 
 @router.get("/changes/mark_tag")
 def read_mark_tag(
+    request: Request,
     session: SessionDep,
     scope: ScopeDep,
     userid: Annotated[str, Query(description="The operator's 企业微信 userid (the member's owner).")],
@@ -36,7 +37,10 @@ def read_mark_tag(
     limit: Limit = 1000,
     kind: Annotated[list[Literal["taxonomy", "theme", "keyword"]],
                     Query(description="Tag kinds to push (repeatable).")] = ["taxonomy"],  # noqa: B006
+    tag_ids: Annotated[bool, Query(description="Corp tag ids (the taxonomy's wecom_tag_id) instead of names; "
+                                               "tags without one are listed in unmapped_tags.")] = False,
 ) -> MarkTagPage:
     """The same page of changes as 企业微信 externalcontact/mark_tag bodies (userid, external_userid,
-    add_tag, remove_tag), tags by name."""
-    return views.mark_tag(session, scope.community_id, userid, since, limit, tuple(kind))
+    add_tag, remove_tag): tags by name, or with tag_ids by corp tag id, ready to post."""
+    ids = views.taxonomy(scope.community, request.app.state.settings.taxonomy_dir).wecom_tag_ids if tag_ids else None
+    return views.mark_tag(session, scope.community_id, userid, since, limit, tuple(kind), ids)

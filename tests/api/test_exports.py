@@ -5,14 +5,16 @@ import json
 import time
 from datetime import timedelta
 
+import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.sources import MessageRecord
 from models import store
 from tests.api.crm_seed import T0, night
+from nlp.taxonomy import TaxonomyError, load_taxonomy
 from tests.api.test_crm import read_pages
-from tests.conftest import api_client
+from tests.conftest import REPO, api_client
 
 MANY = {f"m{n:04d}": ({"手冲爱好者": 0.5, "低因咖啡": 0.25} if n % 2 else {}) for n in range(1050)}
 
@@ -74,6 +76,38 @@ def test_mark_tag_export_gives_each_members_tags_to_add_and_remove(sessions):
     shown = json.loads(invoke("export", "mark-tag", "--community", "c", "--userid", "op",
                               "--since", first["next_cursor"]))
     assert shown == second
+
+
+def test_mark_tag_export_by_corp_tag_ids_from_the_taxonomy(sessions, tmp_path, monkeypatch):
+    root = tmp_path / "taxonomy"
+    (root / "communities").mkdir(parents=True)
+    (root / "default.yaml").write_text((REPO / "data" / "taxonomy" / "default.yaml").read_text("utf-8"), "utf-8")
+    (root / "communities" / "c.yaml").write_text(
+        "groups:\n  测试:\n    A: {keywords: [甲], wecom_tag_id: etAAA}\n    B: {keywords: [乙], wecom_tag_id: etBBB}\n"
+        "    C: {keywords: [丙]}\n", "utf-8")
+    monkeypatch.setenv("QUNSHENG_TAXONOMY_DIR", str(root))
+    client = api_client("c")
+    night(sessions, "c", {"u1": {"A": 0.5, "C": 0.5}, "u2": {"C": 0.3}})
+    night(sessions, "c", {"u1": {"B": 0.5, "C": 0.5}, "u2": {}})
+    assert client.get("/v1/tags").json()["wecom_tag_ids"] == {"A": "etAAA", "B": "etBBB"}
+    first = client.get("/v1/changes/mark_tag", params={"userid": "op", "tag_ids": True, "limit": 3}).json()
+    assert first["data"] == [{"userid": "op", "external_userid": "u1", "add_tag": ["etAAA"], "remove_tag": []}]
+    assert first["unmapped_tags"] == ["C"] and first["has_more"]  # u2's C is named, not pushed by name
+    rest = client.get("/v1/changes/mark_tag", params={"userid": "op", "tag_ids": True,
+                                                      "since": first["next_cursor"]}).json()
+    assert rest["data"] == [{"userid": "op", "external_userid": "u1", "add_tag": ["etBBB"], "remove_tag": ["etAAA"]}]
+    assert rest["unmapped_tags"] == ["C"]  # u2's C removed
+    by_name = client.get("/v1/changes/mark_tag", params={"userid": "op", "since": first["next_cursor"]}).json()
+    assert by_name["unmapped_tags"] == [] and ["C"] in [call["remove_tag"] for call in by_name["data"]]
+    shown = json.loads(invoke("export", "mark-tag", "--community", "c", "--userid", "op", "--tag-ids",
+                              "--since", first["next_cursor"]))
+    assert shown == rest
+
+
+def test_a_bad_wecom_tag_id_fails_in_one_line(tmp_path):
+    (tmp_path / "default.yaml").write_text("groups:\n  g:\n    A: {keywords: [甲], wecom_tag_id: 7}\n", "utf-8")
+    with pytest.raises(TaxonomyError, match="default.yaml: tag 'A' in group 'g': wecom_tag_id must be the corp tag id"):
+        load_taxonomy(None, tmp_path)
 
 
 def test_reads_carry_an_etag_and_answer_304_while_unchanged(sessions):
