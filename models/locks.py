@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from models.db import open_store
 
@@ -41,7 +42,8 @@ def run_lock(url: str, community: str) -> Iterator[None]:
             try:
                 yield
             finally:
-                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _key(community)})
+                with suppress(DBAPIError):  # a broken connection: the server has let go already
+                    connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _key(community)})
     elif parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         name = hashlib.sha256(community.encode()).hexdigest()[:16]
         lock = FileLock(Path(parsed.database).with_name(f"{Path(parsed.database).name}.run-{name}.lock"))
