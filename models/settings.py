@@ -56,6 +56,12 @@ class Settings(BaseSettings):
         description="The tag taxonomy: default.yaml and communities/<community>.yaml (tags, decay, value layers).",
     )
 
+    browser_keys: bool = Field(
+        False,
+        description="The theme browser asks for an API key (kept in a cookie) and shows only that key's "
+        "community; off, it is open to whoever reaches it.",
+    )
+
     @model_validator(mode="after")
     def _sentiment_model_given(self) -> "Settings":
         if self.sentiment == "transformers" and not self.sentiment_model:

@@ -2,15 +2,18 @@
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, TypeVar, get_args
+from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BeforeValidator
 
+from api.auth import Scope
 from api.deps import SessionDep
-from models import views
+from models import store, views
 from models.schemas import Lifecycle, SentimentBand, ThemeSort, VoicedDemand
 from models.settings import get_settings
 
@@ -48,13 +51,58 @@ def _day_bounds(since: date | None, until: date | None, timezone: str) -> tuple[
     return start, end
 
 
+# --- signing in (QUNSHENG_BROWSER_KEYS=true): an API key kept in a cookie opens its community ---
+
+KEY_COOKIE = "qunsheng_key"
+OPEN = Scope(0, "", "")  # the browser without keys: every community
+
+
+def viewer(request: Request) -> Scope | None:
+    """Whom the page is for: OPEN when the browser needs no key, else the scope of the cookie's key
+    (None: sign in first)."""
+    if not request.app.state.settings.browser_keys:
+        return OPEN
+    key = request.cookies.get(KEY_COOKIE)
+    if not key:
+        return None
+    keys, key_hash = request.app.state.keys, store.hash_key(key)
+    return keys.get(key_hash) or keys.load(key_hash)
+
+
+def sign_in_page(request: Request, error: str | None = None) -> HTMLResponse:
+    return templates.TemplateResponse(request, "sign_in.html", {"error": error}, status_code=401)
+
+
+@router.post("/sign-in", response_class=HTMLResponse)
+async def sign_in(request: Request):
+    """The key from the sign-in form (application/x-www-form-urlencoded), kept in an HttpOnly cookie."""
+    key = (parse_qs((await request.body()).decode("utf-8", "replace")).get("key") or [""])[0].strip()
+    if not key or await run_in_threadpool(request.app.state.keys.load, store.hash_key(key)) is None:
+        return sign_in_page(request, "unknown or revoked API key")
+    signed_in = RedirectResponse("/", status_code=303)
+    signed_in.set_cookie(KEY_COOKIE, key, max_age=30 * 86400, httponly=True, samesite="strict",
+                         secure=request.url.scheme == "https")
+    return signed_in
+
+
+@router.post("/sign-out")
+def sign_out():
+    signed_out = RedirectResponse("/", status_code=303)
+    signed_out.delete_cookie(KEY_COOKIE)
+    return signed_out
+
+
+# --- pages -------------------------------------------------------------------------------------
+
 @router.get("/", response_class=HTMLResponse)
 def read_index(request: Request, session: SessionDep, sort: Blank[ThemeSort] = None,
                community: Blank[str] = None, group: Blank[str] = None, since: Blank[date] = None,
                until: Blank[date] = None, lifecycle: Blank[Lifecycle] = None,
                demand_type: Blank[VoicedDemand] = None, sentiment: Blank[SentimentBand] = None,
                emerging: Blank[bool] = None):
-    everything = views.communities(session)
+    if (scope := viewer(request)) is None:
+        return sign_in_page(request)
+    everything = [c for c in views.communities(session) if scope is OPEN or c.name == scope.community]
     communities = [c for c in everything if community in (None, c.name)]
     if community and not communities:
         raise views.NotFound(f"no community named {community!r}")
@@ -68,7 +116,7 @@ def read_index(request: Request, session: SessionDep, sort: Blank[ThemeSort] = N
     chosen = {"sort": sort or "voices", "community": community, "group": group, "since": since, "until": until,
               "lifecycle": lifecycle, "demand_type": demand_type, "sentiment": sentiment, "emerging": emerging}
     return templates.TemplateResponse(request, "index.html", {
-        "communities": communities, "names": [c.name for c in everything], "themes": themes, "groups": groups, "chosen": chosen,
+        "signed_in": scope is not OPEN, "communities": communities, "names": [c.name for c in everything], "themes": themes, "groups": groups, "chosen": chosen,
         "filtered": any(v is not None for k, v in chosen.items() if k != "sort"), "window": window or 21,
         "choices": {"sort": get_args(ThemeSort), "lifecycle": get_args(Lifecycle),
                     "demand_type": get_args(VoicedDemand), "sentiment": get_args(SentimentBand)}})
@@ -76,6 +124,10 @@ def read_index(request: Request, session: SessionDep, sort: Blank[ThemeSort] = N
 
 @router.get("/themes/{theme_id}", response_class=HTMLResponse)
 def read_theme_page(request: Request, session: SessionDep, theme_id: int, page: int = 1):
+    if (scope := viewer(request)) is None:
+        return sign_in_page(request)
     limit = 50
-    theme = views.theme_detail(session, theme_id, limit=limit, offset=(max(page, 1) - 1) * limit)
-    return templates.TemplateResponse(request, "theme.html", {"theme": theme, "page": max(page, 1), "limit": limit})
+    theme = views.theme_detail(session, theme_id, limit=limit, offset=(max(page, 1) - 1) * limit,
+                               community_id=None if scope is OPEN else scope.community_id)
+    return templates.TemplateResponse(request, "theme.html", {"theme": theme, "page": max(page, 1), "limit": limit,
+                                                              "signed_in": scope is not OPEN})

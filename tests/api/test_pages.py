@@ -5,6 +5,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from flows.sources import MessageRecord
+from models import store
+from tests.api.crm_seed import T0
 from tests.api.test_theme_filters import seed
 
 EVERY_FIELD_LEFT_ALONE = {"sort": "voices", "community": "", "group": "", "since": "", "until": "", "lifecycle": "",
@@ -54,3 +57,35 @@ def test_bad_filters_are_refused_with_the_reason(client):
     bad_day = client.get("/", params={"since": "3 October"})
     assert bad_day.status_code == 422 and "since" in bad_day.text
     assert client.get("/", params={"demand_type": "gossip"}).status_code == 422
+
+
+def test_with_browser_keys_the_page_asks_for_a_key_and_shows_only_its_community(sessions, monkeypatch):
+    themes = seed(sessions)
+    with sessions.begin() as session:
+        store.Ingester(session, "d").add([MessageRecord("群", "v1", "v1", T0, "别的社群", "d1")])
+        _, key_c = store.create_api_key(session, store.community_by_name(session, "c"))
+        _, key_d = store.create_api_key(session, store.community_by_name(session, "d"))
+    monkeypatch.setenv("QUNSHENG_BROWSER_KEYS", "true")
+    browser = TestClient(create_app())
+    asked = browser.get("/")
+    assert asked.status_code == 401 and 'action="/sign-in"' in asked.text and "低因" not in asked.text
+    assert browser.get(f"/themes/{themes['decaf']}").status_code == 401
+    wrong = browser.post("/sign-in", data={"key": "qs_nope"})
+    assert wrong.status_code == 401 and "unknown or revoked API key" in wrong.text
+
+    signed_in = browser.post("/sign-in", data={"key": key_c}, follow_redirects=False)
+    assert signed_in.status_code == 303 and "httponly" in signed_in.headers["set-cookie"].lower()
+    page = browser.get("/")
+    assert page.status_code == 200 and shown(page.text) == {"低因", "湿疹", "辅食"} and "<h2>d</h2>" not in page.text
+    assert browser.get("/", params={"community": "d"}).status_code == 404
+    assert browser.get(f"/themes/{themes['decaf']}").status_code == 200
+
+    browser.post("/sign-in", data={"key": key_d})  # another community's key sees none of c's themes
+    assert "<h2>d</h2>" in browser.get("/").text and browser.get(f"/themes/{themes['decaf']}").status_code == 404
+    browser.post("/sign-out")
+    assert browser.get("/").status_code == 401
+
+
+def test_without_browser_keys_the_page_needs_no_key(client):
+    page = client.get("/")
+    assert page.status_code == 200 and shown(page.text) == {"低因", "湿疹", "辅食"} and "Sign out" not in page.text
