@@ -45,20 +45,30 @@ def label_for(keywords: Sequence[str], token_lists: Sequence[Sequence[str]]) -> 
     return f"{a}{b}" if a_first >= b_first and a_first else f"{b}{a}" if b_first else f"{a}·{b}"
 
 
+LINKS = frozenset({"的"})  # may join two keywords in a phrase: 低因 的 豆子, 充电 的 座位
+
+
 def key_phrase(keywords: Sequence[str], spoken: Sequence[Sequence[str]], top: int = 8, max_chars: int = 8,
-               min_share: float = 0.03) -> str | None:
+               min_share: float = 0.03, core: int = 3) -> str | None:
     """The phrase members actually say: 2-3 adjacent words (``spoken`` keeps every token in
-    order) that are all among the theme's ``top`` keywords, in at least 2 messages and
-    ``min_share`` of them; scored by messages x the keywords' c-TF-IDF ranks (1/rank)."""
+    order) that are all among the theme's ``top`` keywords, or two of them joined by 的, in at
+    least 2 messages and ``min_share`` of them, holding one of the ``core`` best keywords (a run
+    of lesser keywords names a side detail: 晚上想来 for the decaf theme); scored by messages x
+    the keywords' c-TF-IDF ranks (1/rank)."""
     weight = {w: 1 / (rank + 1) for rank, w in enumerate(keywords[:top])}
     found: Counter = Counter()
     for tokens in spoken:
-        found.update({tuple(tokens[i:i + n]) for n in (2, 3) for i in range(len(tokens) - n + 1)
-                      if all(w in weight for w in tokens[i:i + n]) and len(set(tokens[i:i + n])) == n
-                      and len("".join(tokens[i:i + n])) <= max_chars})
+        found.update({run for n in (2, 3) for i in range(len(tokens) - n + 1)
+                      if _is_phrase(run := tuple(tokens[i:i + n]), weight, keywords[:core], max_chars)})
     least = max(2, min_share * len(spoken))
-    scored = {run: n * sum(weight[w] for w in run) for run, n in found.items() if n >= least}
+    scored = {run: n * sum(weight.get(w, 0) for w in run) for run, n in found.items() if n >= least}
     return "".join(max(scored, key=lambda r: (scored[r], -len(r), r))) if scored else None
+
+
+def _is_phrase(run: tuple[str, ...], weight: dict[str, float], core: Sequence[str], max_chars: int) -> bool:
+    words = run[::2] if len(run) == 3 and run[1] in LINKS else run
+    return (all(w in weight for w in words) and len(set(words)) == len(words) and any(w in core for w in words)
+            and len("".join(run)) <= max_chars)
 
 
 def pick_quotes(vectors: np.ndarray, texts: Sequence[str], n: int = 5, least: int = 3, diversity: float = 0.3,

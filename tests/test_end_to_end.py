@@ -54,6 +54,10 @@ def test_sample_community_end_to_end(sample_run, sessions):
     found = match_planted(themes)
     missed = sorted({p["id"] for p in PLANTED} - set(found))
     assert len(found) >= 0.8 * len(PLANTED), f"missed planted themes: {missed}"
+    theme_by_id = {t["id"]: t for t in themes}
+    unnamed = {p: theme_by_id[t]["label"] for p, t in found.items()  # labels name the demand (a planted keyword)
+               if not any(k in theme_by_id[t]["label"] for k in next(q["keywords"] for q in PLANTED if q["id"] == p))}
+    assert len(unnamed) <= 0.1 * len(found), f"labels that name no keyword of their planted theme: {unnamed}"
 
     listed = json.loads(CliRunner().invoke(app, ["themes", "--community", "sample", "--limit", "500", "--json"]).stdout)
     assert [t["id"] for t in listed] == [t["id"] for t in themes]

@@ -69,6 +69,15 @@ def test_key_phrase_is_what_members_say():
     assert key_phrase(["低因", "咖啡"], spoken[:1]) is None  # said once is not a phrase
 
 
+def test_a_key_phrase_holds_a_core_keyword_and_may_be_joined_by_de():
+    spoken = [["晚上", "想来", "店里"], ["有", "低因", "的", "豆子", "吗"], ["晚上", "想来"], ["低因", "的", "豆子"],
+              ["晚上", "想来", "坐坐"]]
+    keywords = ["低因", "咖啡因", "咖啡", "豆子", "晚上", "想来"]
+    assert key_phrase(keywords, spoken) == "低因的豆子"  # 晚上想来 is said more, but names no core keyword
+    assert key_phrase(keywords, spoken[:1] + spoken[2:3] + spoken[4:]) is None  # then no phrase: top keywords
+    assert key_phrase(["低因", "豆子"], [["低因", "的", "的"], ["的", "低因", "的"]]) is None  # 的 only joins
+
+
 def test_quotes_are_diverse_and_three_to_five():
     vectors = np.array([[1, 0, 0], [0.9, 0.43, 0], [0.9, -0.43, 0], [0.9, 0, 0.43], [0.5, 0.86, 0], [1, 0.01, 0]])
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
