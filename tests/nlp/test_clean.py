@@ -8,7 +8,8 @@ def test_echoes_are_flagged(text):
     assert "echo" in clean(text).flags
 
 
-@pytest.mark.parametrize("text", ['"小鹿"邀请"阿May"加入了群聊', '"王姐"撤回了一条消息', "你已添加了小美，现在可以开始聊天了"])
+@pytest.mark.parametrize("text", ['"小鹿"邀请"阿May"加入了群聊', '"王姐"撤回了一条消息', "你已添加了小美，现在可以开始聊天了",
+                                  '"福利小助手"通过扫描二维码加入群聊', '"今天也要加油"通过扫描"宸宝妈咪"分享的二维码加入群聊'])
 def test_system_notices_are_flagged(text):
     assert "system" in clean(text).flags
 
