@@ -664,17 +664,11 @@ def revoke_api_key(session: Session, key_id: int) -> ApiKey | None:
     return row
 
 
-def key_community(session: Session, key_hash: str) -> tuple[int, str, str] | None:
-    """The (id, name, data version) of the community a live key opens, by the key's hash. The version
-    (the newest run and message ids of the whole store: two index look-ups) changes whenever a run or
-    an ingest may have changed what the API answers."""
+def key_community(session: Session, key_hash: str) -> tuple[int, str] | None:
+    """The (id, name) of the community a live key opens, by the key's hash."""
     row = session.execute(select(Community.id, Community.name).join(ApiKey, ApiKey.community_id == Community.id)
                           .where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))).first()
-    if row is None:
-        return None
-    newest = session.execute(select(select(func.max(Run.id)).scalar_subquery(),
-                                    select(func.max(Message.id)).scalar_subquery())).one()
-    return row.id, row.name, f"{newest[0]}:{newest[1]}"
+    return (row.id, row.name) if row is not None else None
 
 
 def member_page(session: Session, community_id: int, after: int = 0, limit: int = 100, layer: str | None = None,
