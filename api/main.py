@@ -5,7 +5,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from api.auth import KeyCache, document_keys
-from api.cache import reader
+from api.readers import reader
 from api.routes import communities, members, pages, tags, themes
 from models.db import open_store
 from models.settings import Settings, get_settings

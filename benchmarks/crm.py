@@ -2,7 +2,8 @@
 
 For each store (SQLite, and PostgreSQL when the server at QUNSHENG_TEST_POSTGRES_URL answers):
 a fresh database is seeded with bulk inserts (100k members, 3 messages, 4 tags and a value layer
-each), an API key is created, then the API and a bare FastAPI app (one async route returning a
+each) and their member cards written as a nightly run writes them (timed: cards_s), an API key is
+created, then the API and a bare FastAPI app (one async route returning a
 constant small JSON) are served the same way, one after the other, alternating for --rounds
 rounds (uvicorn, one worker, 127.0.0.1), and wrk asks each for members' tags (PATTERNS; the bare
 app ignores the path) with the key in the Authorization header. Each side's best round is kept,
@@ -41,7 +42,7 @@ TAXONOMY = [("咖啡", "手冲爱好者"), ("咖啡", "低因咖啡"), ("咖啡"
 LAYERS = ["koc"] * 5 + ["high"] * 15 + ["potential"] * 60 + ["dormant"] * 20
 # Which members wrk asks for: any of the 100k alike (every answer read from the store: the target's
 # case), or 80% of requests for the 1,000 most active (m000000..m000999), as CRM look-ups follow the
-# members who are talking (most answers come from the API's cache of rendered cards).
+# members who are talking (their cards stay in the database's page cache).
 PATTERNS = {"uniform": 0.0, "hot": 0.8}
 HOT_MEMBERS = 1_000
 REQUEST_SCRIPT = """

@@ -1,4 +1,4 @@
-"""What the hot read (GET /v1/members/{id}/tags) keeps between requests: connections of its own."""
+"""The hot read's readers (GET /v1/members/{id}/tags): connections of their own, kept between requests."""
 from __future__ import annotations
 
 import asyncio
