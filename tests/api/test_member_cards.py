@@ -3,16 +3,22 @@ transaction that changes what they show, served as stored, and rendered from the
 import csv
 import json
 import random
+import threading
+import time
+from datetime import timedelta
 
+import pytest
 from alembic import command
 from sqlalchemy import delete, select
 from typer.testing import CliRunner
 
 from flows.cli import app
+from flows.sources import MessageRecord
 from models import store, views
 from models.db import alembic_config
 from models.tables import Member, MemberCard
-from tests.api.crm_seed import night
+from nlp.records import MemberTag
+from tests.api.crm_seed import T0, night
 from tests.conftest import api_client
 from tests.flows.test_nightly import corpus
 
@@ -115,3 +121,25 @@ def test_a_missing_card_of_one_member_is_rendered_while_the_others_are_read(sess
         session.execute(delete(MemberCard).where(MemberCard.sender_id == "u2"))
     client = api_client("c")
     assert served(client, "u1") == before["u1"] and served(client, "u2") == before["u2"]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_an_ingest_during_a_run_writes_its_cards_after_the_run_commits(sessions):
+    night(sessions, "c", {"u1": {"A": 0.5}})
+
+    def ingest() -> None:
+        with sessions.begin() as session:
+            store.Ingester(session, "c").add([MessageRecord("群", "u1", "新昵称", T0 + timedelta(days=1), "早", "late")])
+
+    with sessions.begin() as run:  # a nightly save: new tags, then every card, the community's row held
+        found = store.community_by_name(run, "c")
+        store.save_member_tags(run, store.start_run(run, found, {}), [MemberTag("u1", "B", "taxonomy", 0.7, [1])], [])
+        store.save_member_cards(run, found.id)
+        second = threading.Thread(target=ingest)
+        second.start()
+        time.sleep(1.0)
+        assert second.is_alive()  # its message is in; its cards wait for the run, else they would show tag A
+    second.join(30)
+    card = json.loads(stored_cards(sessions, "c")["u1"][0])  # the run's tag and the ingest's message, both
+    assert ([t["tag"] for t in card["tags"]], card["display_name"]) == (["B"], "新昵称")
+    assert stored_cards(sessions, "c") == rendered_cards(sessions, "c")
