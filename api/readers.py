@@ -5,6 +5,7 @@ import asyncio
 from collections.abc import Callable
 from typing import TypeVar
 
+import psycopg
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
@@ -70,8 +71,6 @@ class PostgresReader(Reader):
             self.batches = None
 
     async def answer(self, community_id: int, asked: list) -> None:
-        import psycopg
-
         try:
             for last in (False, True):
                 try:

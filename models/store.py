@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections import Counter, namedtuple
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -12,15 +12,13 @@ from operator import attrgetter
 
 import numpy as np
 from sqlalchemy import Connection, Row, String, and_, any_, bindparam, delete, func, select, update
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.orm import Session
 
+from models import cards
 from models.tables import (Community, Embedding, Group, Member, MemberAlias, MemberTag, Message, Quarantine, Run, Theme,
                            ThemeMessage)
-from models import cards
 from models.tables import ApiKey, MemberCard, MemberLayer, Order, TagChange
 from nlp import layers as value_layers
 from nlp.records import ChatMessage  # the plain record the nightly flow's stages read
@@ -483,7 +481,7 @@ def save_member_cards(session: Session, community_id: int, member_ids: Iterable[
     session.flush()
     lock_community(session, community_id)
     community, written = session.get(Community, community_id).name, 0
-    insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[session.get_bind().dialect.name](MemberCard)
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[session.get_bind().dialect.name](MemberCard)
     upsert = insert.on_conflict_do_update(index_elements=["community_id", "sender_id"],
                                           set_={"body": insert.excluded.body, "etag": insert.excluded.etag})
     for members in batched(member_card_rows(session.connection(), community_id, member_ids), 1000):
@@ -529,7 +527,7 @@ def member_card(connection: Connection, community_id: int, sender_id: str) -> tu
 MEMBER_CARDS_OF = select(MemberCard.sender_id, MemberCard.body, MemberCard.etag).where(
     MemberCard.community_id == bindparam("community_id"),
     MemberCard.sender_id == any_(bindparam("sender_ids", type_=postgresql.ARRAY(String))))
-_MEMBER_CARDS_OF_SQL = MEMBER_CARDS_OF.compile(dialect=postgresql_psycopg.dialect()).string
+_MEMBER_CARDS_OF_SQL = MEMBER_CARDS_OF.compile(dialect=PGDialect_psycopg()).string
 
 
 async def member_cards_async(connection, community_id: int, sender_ids: list[str]) -> dict[str, tuple[bytes, str]]:
