@@ -13,8 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from models import store
 from models.views import NotFound
 
-# A live key's scope is remembered this long: a revoked key stops working, and the data version moves
-# on (cached member cards are dropped) within it after a run or an ingest.
+# A live key's scope is remembered this long: a revoked key stops working within it.
 KEY_CACHE_SECONDS = 5.0
 
 # What /docs shows (the headers are read in read_scope itself: FastAPI's security classes cost a
@@ -31,7 +30,6 @@ class Scope:
 
     community_id: int
     community: str
-    version: str  # of the store's data when the key was read (store.key_community)
 
 
 class KeyCache:

@@ -5,7 +5,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from api.auth import KeyCache, document_keys
-from api.cache import LRU, Reader
+from api.readers import reader
 from api.routes import communities, members, pages, tags, themes
 from models.db import open_store
 from models.settings import Settings, get_settings
@@ -19,7 +19,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="Demand themes and member interest tags mined from community group chats.")
     app.state.settings, app.state.sessions = settings, open_store(settings.resolved_database_url)
     app.state.engine, app.state.keys = app.state.sessions.kw["bind"], KeyCache(app.state.sessions)
-    app.state.cards, app.state.reader = LRU(), Reader(app.state.engine)  # for GET /v1/members/{id}/tags
+    app.state.reader = reader(app.state.engine)  # for GET /v1/members/{id}/tags
 
     @app.get("/health", tags=["health"])
     def read_health() -> dict:

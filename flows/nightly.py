@@ -20,7 +20,7 @@ from models.locks import run_lock
 from models.settings import get_settings
 from models.store import (cached_vectors, community_by_name, finish_run, mark_failed, messages_of, past_themes,
                           run_by_id, save_member_tags, save_themes, save_vectors, start_run, text_hash)
-from models.store import activity_of, orders_of, save_member_layers
+from models.store import activity_of, orders_of, save_member_cards, save_member_layers
 from nlp.clean import CleanText, clean, flag_repeated_promotions
 from nlp.cluster import OUTLIER, HdbscanClusterer
 from nlp.demand import VOICING, attach_echoes, default_reader, echo_voices
@@ -197,6 +197,7 @@ def save_results(database_url: str, run_id: int, themes: Sequence[Theme], tracke
         theme_ids = save_themes(session, run, themes, *tracked, min_demand_share)
         counts = counts | {"members_tagged": save_member_tags(session, run, tags, theme_ids)}
         counts = counts | {"layers": save_member_layers(session, run, layers)}
+        save_member_cards(session, run.community_id)  # what GET /v1/members/{id}/tags answers, in this transaction
         run = finish_run(session, run, embedder, counts, warnings)
         return {"run": run.id, "embedder": embedder, "duration_s": run.duration_s, **counts, "warnings": warnings}
 

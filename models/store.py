@@ -2,21 +2,24 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
-from collections import Counter, namedtuple
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import islice
+from itertools import groupby, islice
+from operator import attrgetter
 
 import numpy as np
-from sqlalchemy import Connection, and_, bindparam, delete, func, select, update
+from sqlalchemy import Connection, Row, String, and_, any_, bindparam, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.orm import Session
 
+from models import cards
 from models.tables import (Community, Embedding, Group, Member, MemberAlias, MemberTag, Message, Quarantine, Run, Theme,
                            ThemeMessage)
-from models.tables import ApiKey, MemberLayer, Order, TagChange
+from models.tables import ApiKey, MemberCard, MemberLayer, Order, TagChange
 from nlp import layers as value_layers
 from nlp.records import ChatMessage  # the plain record the nightly flow's stages read
 from nlp.track import PastTheme
@@ -33,6 +36,13 @@ def utc(moment: datetime | None) -> datetime | None:
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    """Lists of ``size`` items (the last one shorter); itertools.batched from Python 3.12."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 # --- writing: ingest -----------------------------------------------------------------
@@ -67,9 +77,13 @@ class Ingester:
         self.counts = IngestCounts()
 
     def add(self, records: Iterable) -> None:
-        iterator = iter(records)
-        while batch := list(islice(iterator, self.batch_size)):
-            self._add_batch(batch)
+        """Store the records not stored before; then the cards of the members they came from (message
+        count, name, times), in this transaction."""
+        touched: set[int] = set()
+        for batch in batched(records, self.batch_size):
+            touched |= self._add_batch(batch)
+        if touched:
+            save_member_cards(self.session, self.community.id, touched)
 
     def quarantine(self, file: str, line: int, reason: str) -> None:
         self.counts.quarantined += 1
@@ -88,7 +102,8 @@ class Ingester:
                              .values(recalled=True))
         return self.counts
 
-    def _add_batch(self, batch: Sequence) -> None:
+    def _add_batch(self, batch: Sequence) -> set[int]:
+        """Store a batch; returns the ids of the members of its new records."""
         self.counts.messages += len(batch)
         self.counts.types.update(r.msg_type for r in batch)
         keys = [r.source_key for r in batch]
@@ -111,6 +126,7 @@ class Ingester:
             self.session.execute(Message.__table__.insert(), rows)
         self.counts.new += len(rows)
         self.session.flush()
+        return {row["member_id"] for row in rows}
 
     def _group(self, name: str) -> int:
         if name not in self.groups:
@@ -251,7 +267,7 @@ def save_member_tags(session: Session, run: Run, tags: Sequence, theme_ids: Sequ
     paging by id never misses a change committed late under a smaller id). PostgreSQL: FOR NO KEY
     UPDATE, which the key-share locks of foreign-key checks (rows inserted referencing the community)
     do not block; SQLite has one writer at a time anyway."""
-    session.execute(select(Community.id).where(Community.id == run.community_id).with_for_update(key_share=True))
+    lock_community(session, run.community_id)
     member_ids = dict(session.execute(select(Member.sender_id, Member.id).where(Member.community_id == run.community_id)).all())
     before = _tag_scores(session.execute(
         select(MemberTag.member_id, MemberTag.kind, MemberTag.tag, MemberTag.tag_group, MemberTag.feed_score)
@@ -273,6 +289,11 @@ def save_member_tags(session: Session, run: Run, tags: Sequence, theme_ids: Sequ
         session.execute(TagChange.__table__.insert(), [
             dict(community_id=run.community_id, run_id=run.id, changed_at=now(), **change) for change in changes])
     return len({r["member_id"] for r in rows})
+
+
+def lock_community(session: Session, community_id: int) -> None:
+    """Hold the community's row until commit (FOR NO KEY UPDATE; see ``save_member_tags``)."""
+    session.execute(select(Community.id).where(Community.id == community_id).with_for_update(key_share=True))
 
 
 SCORE_STEP = 0.05  # the feed reports a tag's score again once it moved this much from the score last reported
@@ -418,59 +439,106 @@ def members_by_sender(session: Session, sender_id: str, community_id: int | None
     return list(session.scalars(query))
 
 
-# A member of a community with their message count, layer and tags, in one query: a row per tag (strongest
-# first within its kind), or one row with no tag.
-MEMBER_CARD = (
-    select(Member.sender_id, Member.display_name, Member.first_seen, Member.last_seen,
+# What a member card shows: the member with their message count and layer (a row each) and their tags
+# (strongest first within a kind).
+CARD_MEMBERS = (
+    select(Member.id, Member.sender_id, Member.display_name, Member.first_seen, Member.last_seen,
            select(func.count()).where(Message.member_id == Member.id).scalar_subquery().label("messages"),
-           MemberLayer.layer, MemberLayer.reasons, MemberLayer.metrics, MemberLayer.run_id.label("layer_run_id"),
-           MemberTag.tag, MemberTag.kind, MemberTag.theme_id, MemberTag.score, MemberTag.evidence, MemberTag.tag_group,
-           MemberTag.base_score, MemberTag.first_evidence, MemberTag.last_evidence)
-    .outerjoin(MemberLayer, MemberLayer.member_id == Member.id).outerjoin(MemberTag, MemberTag.member_id == Member.id)
-    .where(Member.community_id == bindparam("community_id"), Member.sender_id == bindparam("sender_id"))
-    .order_by(MemberTag.kind.desc(), MemberTag.score.desc(), MemberTag.tag))
+           MemberLayer.layer, MemberLayer.reasons, MemberLayer.metrics, MemberLayer.run_id.label("layer_run_id"))
+    .outerjoin(MemberLayer, MemberLayer.member_id == Member.id).order_by(Member.id))
+CARD_TAGS = (select(MemberTag.member_id, MemberTag.tag, MemberTag.kind, MemberTag.theme_id, MemberTag.score,
+                    MemberTag.evidence, MemberTag.tag_group, MemberTag.base_score, MemberTag.first_evidence,
+                    MemberTag.last_evidence)
+             .order_by(MemberTag.member_id, MemberTag.kind.desc(), MemberTag.score.desc(), MemberTag.tag, MemberTag.id))
 
 
-CardRow = namedtuple("CardRow", [column.key for column in MEMBER_CARD.selected_columns])
-_TEXT_TIMES = [CardRow._fields.index(name) for name in ("first_seen", "last_seen", "first_evidence", "last_evidence")]
-_TEXT_JSON = [CardRow._fields.index(name) for name in ("reasons", "metrics", "evidence")]
-_compiled_cards: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+def member_card_rows(connection: Connection, community_id: int, member_ids: Iterable[int] | None = None,
+                     sender_id: str | None = None) -> Iterator[tuple[Row, list[Row]]]:
+    """Each member's row of ``CARD_MEMBERS`` with their rows of ``CARD_TAGS``: of the community's members with
+    these ids (all without: read in one pass), or of the one with this sender id."""
+    members = CARD_MEMBERS.where(Member.community_id == community_id)
+    tags = CARD_TAGS.join(Member, Member.id == MemberTag.member_id).where(Member.community_id == community_id)
+    if sender_id is not None:
+        batches = [(members.where(Member.sender_id == sender_id), tags.where(Member.sender_id == sender_id))]
+    elif member_ids is None:
+        batches = [(members, tags)]
+    else:
+        batches = [(members.where(Member.id.in_(ids)), tags.where(Member.id.in_(ids)))
+                   for ids in batched(sorted(member_ids), 1000)]
+    streamed = {"yield_per": 1000} if sender_id is None else {}  # (PostgreSQL: server-side, in a transaction)
+    for members_query, tags_query in batches:  # both by member id: merged
+        tag_groups = groupby(connection.execute(tags_query.execution_options(**streamed)), key=attrgetter("member_id"))
+        next_tags = next(tag_groups, None)
+        for member in connection.execute(members_query.execution_options(**streamed)):
+            own = []
+            if next_tags is not None and next_tags[0] == member.id:
+                own, next_tags = list(next_tags[1]), next(tag_groups, None)
+            yield member, own
 
 
-def member_card(connection: Connection, community_id: int, sender_id: str) -> list[CardRow]:
-    """The rows of ``MEMBER_CARD``; none when the community has no such member.
+def save_member_cards(session: Session, community_id: int, member_ids: Iterable[int] | None = None) -> int:
+    """Render and store the cards of the community's members with these ids (all without) from what the
+    session has written; call it in the transaction that changed what they show. Returns cards written.
 
-    The CRM's hottest read: compiled once per dialect and run on the DBAPI cursor, without
-    SQLAlchemy's per-call work (a third of the route's time); SQLite's text times and JSON are read here."""
-    dialect = connection.dialect
-    if dialect.name not in _compiled_cards:
+    The community's row is locked first (see ``save_member_tags``): a run and an ingest of one community
+    then write cards one after the other, the later reading what the earlier committed."""
+    session.flush()
+    lock_community(session, community_id)
+    community, written = session.get(Community, community_id).name, 0
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[session.get_bind().dialect.name](MemberCard)
+    upsert = insert.on_conflict_do_update(index_elements=["community_id", "sender_id"],
+                                          set_={"body": insert.excluded.body, "etag": insert.excluded.etag})
+    for members in batched(member_card_rows(session.connection(), community_id, member_ids), 1000):
+        rendered = []
+        for member, tags in members:
+            body, etag = cards.render(cards.card_of(member, tags, community))
+            rendered.append(dict(community_id=community_id, sender_id=member.sender_id, body=body, etag=etag))
+        session.execute(upsert, rendered)
+        written += len(rendered)
+    return written
+
+
+MEMBER_CARD = select(MemberCard.body, MemberCard.etag).where(MemberCard.community_id == bindparam("community_id"),
+                                                             MemberCard.sender_id == bindparam("sender_id"))
+_compiled_card: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+
+
+def _member_card_sql(dialect) -> tuple[str, tuple[str, ...] | None]:
+    """``MEMBER_CARD`` compiled for the dialect, once: (SQL, parameter names in order for a positional driver)."""
+    if dialect.name not in _compiled_card:
         compiled = MEMBER_CARD.compile(dialect=dialect)
-        _compiled_cards[dialect.name] = (compiled.string, compiled.positiontup if dialect.positional else None)
-    sql, order = _compiled_cards[dialect.name]
+        _compiled_card[dialect.name] = (compiled.string, compiled.positiontup if dialect.positional else None)
+    return _compiled_card[dialect.name]
+
+
+def member_card(connection: Connection, community_id: int, sender_id: str) -> tuple[bytes, str] | None:
+    """A member's stored card (JSON body, ETag); None when the community has no such card.
+
+    The CRM's hottest read: run on the DBAPI cursor, without SQLAlchemy's per-call work (a third of the
+    route's time when it was a join)."""
+    sql, order = _member_card_sql(connection.dialect)
     params = {"community_id": community_id, "sender_id": sender_id}
     cursor = connection.connection.cursor()
     try:
         cursor.execute(sql, tuple(params[name] for name in order) if order else params)
-        rows = cursor.fetchall()
+        row = cursor.fetchone()
     finally:
         cursor.close()
-    if dialect.name == "sqlite":
-        texts: dict[str, object] = {}  # the layer's JSON repeats on every row: read once
-        rows = [_from_text(row, texts) for row in rows]
-    return [CardRow(*row) for row in rows]
+    return (bytes(row[0]), row[1]) if row is not None else None
 
 
-def _from_text(row: tuple, texts: dict[str, object]) -> list:
-    values = list(row)
-    for i in _TEXT_TIMES:
-        if values[i] is not None:
-            values[i] = datetime.fromisoformat(values[i] + "+00:00")
-    for i in _TEXT_JSON:
-        if (text := values[i]) is not None:
-            if text not in texts:
-                texts[text] = json.loads(text)
-            values[i] = texts[text]
-    return values
+# The cards of many members of a community at once (PostgreSQL): what the API's batched reader asks.
+MEMBER_CARDS_OF = select(MemberCard.sender_id, MemberCard.body, MemberCard.etag).where(
+    MemberCard.community_id == bindparam("community_id"),
+    MemberCard.sender_id == any_(bindparam("sender_ids", type_=postgresql.ARRAY(String))))
+_MEMBER_CARDS_OF_SQL = MEMBER_CARDS_OF.compile(dialect=PGDialect_psycopg()).string
+
+
+async def member_cards_async(connection, community_id: int, sender_ids: list[str]) -> dict[str, tuple[bytes, str]]:
+    """Sender id -> stored card (JSON body, ETag) of those of these members that have one, on a psycopg
+    ``AsyncConnection`` (PostgreSQL)."""
+    cursor = await connection.execute(_MEMBER_CARDS_OF_SQL, {"community_id": community_id, "sender_ids": sender_ids})
+    return {sender_id: (body, etag) for sender_id, body, etag in await cursor.fetchall()}
 
 
 def mark_failed(session: Session, run_id: int, reason: str) -> None:
@@ -598,17 +666,11 @@ def revoke_api_key(session: Session, key_id: int) -> ApiKey | None:
     return row
 
 
-def key_community(session: Session, key_hash: str) -> tuple[int, str, str] | None:
-    """The (id, name, data version) of the community a live key opens, by the key's hash. The version
-    (the newest run and message ids of the whole store: two index look-ups) changes whenever a run or
-    an ingest may have changed what the API answers."""
+def key_community(session: Session, key_hash: str) -> tuple[int, str] | None:
+    """The (id, name) of the community a live key opens, by the key's hash."""
     row = session.execute(select(Community.id, Community.name).join(ApiKey, ApiKey.community_id == Community.id)
                           .where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))).first()
-    if row is None:
-        return None
-    newest = session.execute(select(select(func.max(Run.id)).scalar_subquery(),
-                                    select(func.max(Message.id)).scalar_subquery())).one()
-    return row.id, row.name, f"{newest[0]}:{newest[1]}"
+    return (row.id, row.name) if row is not None else None
 
 
 def member_page(session: Session, community_id: int, after: int = 0, limit: int = 100, layer: str | None = None,

@@ -224,3 +224,14 @@ class TagChange(Base):
     score: Mapped[float | None] = mapped_column(Float)  # None when removed
     previous_score: Mapped[float | None] = mapped_column(Float)  # None when added
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MemberCard(Base):
+    """A member's answer to GET /v1/members/{id}/tags, rendered (JSON body and ETag) by whatever wrote what it
+    shows, in that transaction (store.save_member_cards): the hot read is one primary-key look-up."""
+
+    __tablename__ = "member_cards"
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # UTF-8 JSON of models.schemas.MemberTagsPublic
+    etag: Mapped[str] = mapped_column(String(40))

@@ -10,8 +10,8 @@ from pathlib import Path
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from models import store
-from models.schemas import (CommunityPublic, MemberTagPublic, MemberTagsPublic, Quote, RunPublic, ThemeDetail,
+from models import cards, store
+from models.schemas import (CommunityPublic, MemberTagsPublic, Quote, RunPublic, ThemeDetail,
                             ThemeMessage, ThemeMessagesPage, ThemePublic, ThemeTrend, TrendDay)
 from models.schemas import MemberLayerPublic, MembersPublic, MemberSummary
 from models.schemas import (ApiKeyPublic, ChangesPage, MarkTag, MarkTagPage, MemberItem, MembersPage, TagBrief,
@@ -139,19 +139,16 @@ def member_tags(session: Session, sender_id: str, community: str | None = None) 
 
 
 def member_card(connection: Connection, community_id: int, community: str, sender_id: str) -> MemberTagsPublic:
-    """What /v1/members/{id}/tags answers: a community's member with their tags and layer (one query)."""
-    rows = store.member_card(connection, community_id, sender_id)
-    if not rows:
-        raise NotFound(f"no member {sender_id!r} in community {community!r}")
-    first = rows[0]
-    layer = MemberLayerPublic(layer=first.layer, reasons=first.reasons, metrics=first.metrics,
-                              run_id=first.layer_run_id) if first.layer is not None else None
-    return MemberTagsPublic(
-        member=first.sender_id, community=community, display_name=first.display_name, messages=first.messages,
-        first_seen=first.first_seen, last_seen=first.last_seen, layer=layer,
-        tags=[MemberTagPublic(tag=t.tag, kind=t.kind, theme_id=t.theme_id, score=t.score, evidence=t.evidence,
-                              group=t.tag_group, base_score=t.base_score, first_evidence=t.first_evidence,
-                              last_evidence=t.last_evidence) for t in rows if t.tag is not None])
+    """What /v1/members/{id}/tags answers, rendered from the rows: a community's member with their tags and layer."""
+    for member, tags in store.member_card_rows(connection, community_id, sender_id=sender_id):
+        return cards.card_of(member, tags, community)
+    raise NotFound(f"no member {sender_id!r} in community {community!r}")
+
+
+def rendered_card(connection: Connection, community_id: int, community: str, sender_id: str) -> tuple[bytes, str]:
+    """The body and ETag of a member's card rendered from the rows: what /v1/members/{id}/tags answers when no
+    card is stored (a store migrated to cards, 0006, before a run or an ingest wrote the member's)."""
+    return cards.render(member_card(connection, community_id, community, sender_id))
 
 
 def layer_public(row: MemberLayer | None) -> MemberLayerPublic | None:

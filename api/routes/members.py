@@ -5,7 +5,7 @@ from fastapi.responses import StreamingResponse
 
 from api.auth import ScopeDep, read_scope
 from api.deps import SessionDep
-from api.etag import ETagRoute, etag_of
+from api.etag import ETagRoute, LeanRoute
 from models import views
 from models.schemas import MembersPage, MemberTagsPublic
 
@@ -15,23 +15,21 @@ Layer = Literal["koc", "high", "potential", "dormant"]
 EXPORT_TYPES = {"ndjson": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
 
 
-@router.get("/members/{member_id}/tags", response_model=MemberTagsPublic)
 async def read_member_tags(request: Request, member_id: str) -> Response:
     """A member's interest tags (by the sender id of the export), each with evidence message ids and times,
     and their value layer (koc, high, potential, dormant) with its reasons.
 
-    The CRM's hottest read, kept lean (benchmarks/crm.py): the key read without a dependency's overhead;
-    rendered answers kept per data version (api/cache.py), else one indexed query on the reader's own
-    connection, on the event loop (cheaper than a thread hop at well under a millisecond)."""
-    scope = await read_scope(request)
-    state, key = request.app.state, (scope.community_id, scope.version, member_id)
-    card = state.cards.get(key)
-    if card is None:
-        body = state.reader.run(lambda connection: views.member_card(
-            connection, scope.community_id, scope.community, member_id).model_dump_json().encode())
-        card = (body, etag_of(body))
-        state.cards.put(key, card)
+    The CRM's hottest read, kept lean (benchmarks/crm.py): the key read without a dependency's overhead, then
+    the member's card as the last run or ingest rendered it (one primary-key read on the reader's own
+    connection, on the event loop: cheaper than a thread hop)."""
+    scope, reader = await read_scope(request), request.app.state.reader
+    card = await reader.member_card(scope.community_id, member_id) or reader.run(
+        lambda connection: views.rendered_card(connection, scope.community_id, scope.community, member_id))
     return Response(card[0], media_type="application/json", headers={"ETag": card[1]})
+
+
+router.add_api_route("/members/{member_id}/tags", read_member_tags, methods=["GET"], response_model=MemberTagsPublic,
+                     route_class_override=LeanRoute)
 
 
 @router.get("/members")

@@ -54,7 +54,7 @@ def _day_bounds(since: date | None, until: date | None, timezone: str) -> tuple[
 # --- signing in (QUNSHENG_BROWSER_KEYS=true): an API key kept in a cookie opens its community ---
 
 KEY_COOKIE = "qunsheng_key"
-OPEN = Scope(0, "", "")  # the browser without keys: every community
+OPEN = Scope(0, "")  # the browser without keys: every community
 
 
 def viewer(request: Request) -> Scope | None:

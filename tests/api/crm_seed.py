@@ -35,5 +35,6 @@ def night(sessions, community: str, tags: dict[str, dict[str, float]], theme: st
                                           for m, scores in tags.items() for tag, score in scores.items()], theme_ids)
     store.save_member_layers(session, run, [MemberLayer(m, layer, [f"{layer} by design"], {})
                                             for m, layer in (layers or {}).items()])
+    store.save_member_cards(session, found.id)  # as the nightly flow's save does
     store.finish_run(session, run, "lsa", {}, [])
     return run.id, theme_ids
