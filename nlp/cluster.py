@@ -17,8 +17,9 @@ OUTLIER = -1
 
 class Clusterer(ABC):
     @abstractmethod
-    def fit_predict(self, vectors: np.ndarray) -> np.ndarray:
-        """One label per row: 0..k-1 for themes, -1 for outliers."""
+    def fit_predict(self, vectors: np.ndarray, tokens: Sequence[Sequence[str]] | None = None) -> np.ndarray:
+        """One label per row: 0..k-1 for themes, -1 for outliers; ``tokens`` (each row's keywords)
+        may be used or ignored."""
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,10 @@ class HdbscanClusterer(Clusterer):
     Sizes scale with the corpus: ``min_cluster_size`` defaults to ``size_factor * sqrt(n)``
     (at least ``floor``); no theme hdbscan selects may hold more than ``max_share`` of the
     rows (hdbscan otherwise sometimes keeps one giant cluster). Above ``max_fit`` rows UMAP
-    and hdbscan are fitted on a seeded sample and every other row joins its nearest theme
-    under the outlier rule below, so cost stays bounded at a million messages.
+    and hdbscan are fitted on a seeded sample of the distinct rows (identical rows are one
+    text: the sample holds the corpus's variety of texts, not its most repeated ones), copies
+    of a fitted text take its label, and every other row joins its nearest theme under the
+    outlier rule below, so cost stays bounded at a million messages.
 
     After hdbscan, two themes merge when their centroids reach ``merge_similarity`` AND
     each theme's members are, on average, nearly as close to the other centroid as to their
@@ -69,8 +72,11 @@ class HdbscanClusterer(Clusterer):
     similar to when it is at least as similar as the theme's own members, each measured
     against the theme without itself, at quantile ``reassign_quantile`` (0: the least
     typical member; None: no such bound) and at least ``reassign_similarity`` (None:
-    outliers stay), so a loose theme takes looser messages than a tight one. Deterministic for a given input and ``seed``. Defaults and their
-    measurements: docs/DESIGN.md, docs/RESULTS.md (Themes).
+    outliers stay), so a loose theme takes looser messages than a tight one; or, with
+    ``reassign_separation``, when it is more similar to the theme than all but that share of
+    the other themes' members are (a tight theme still takes a message that nothing belonging
+    elsewhere comes as close to). Deterministic for a given input and ``seed``. Defaults and
+    their measurements: docs/DESIGN.md, docs/RESULTS.md (Themes).
     """
 
     min_cluster_size: int | None = None
@@ -85,6 +91,7 @@ class HdbscanClusterer(Clusterer):
     keyword_chars: bool = True
     reassign_similarity: float | None = 0.0
     reassign_quantile: float | None = 0.02
+    reassign_separation: float | None = 0.99
     merge_similarity: float = 0.6
     merge_cohesion: float = 0.75
     merge_shared_keywords: int = 2
@@ -103,10 +110,12 @@ class HdbscanClusterer(Clusterer):
         the neighbour graph, guard merges and help judge outliers."""
         vectors = np.asarray(vectors, dtype=np.float32)
         n = len(vectors)
-        fit_rows = self._fit_rows(n)
+        fit_rows, texts = self._fit_rows(vectors)
         size = self.size_for(len(fit_rows))
         parameters = asdict(self) | {"min_cluster_size": size, "n": n, "fitted_on": len(fit_rows),
                                      "keywords": tokens is not None}
+        if texts is not None:
+            parameters["distinct_rows"] = int(texts.max()) + 1
         if len(fit_rows) < 2 * size:
             labels = np.full(n, OUTLIER)
             return Clustering(labels, outlier_rate(labels), outlier_rate(labels), 0, 0, parameters)
@@ -115,19 +124,31 @@ class HdbscanClusterer(Clusterer):
         raw = self._hdbscan(self._reduce(vectors[fit_rows], fit_words), size)
         labels = np.full(n, OUTLIER)
         labels[fit_rows] = raw
+        if texts is not None:  # copies of a fitted text take its label
+            label_of_text = np.full(len(texts), OUTLIER)
+            label_of_text[texts[fit_rows]] = raw
+            labels = label_of_text[texts]
         raw_rate = outlier_rate(labels) if len(fit_rows) == n else outlier_rate(raw)
         raw_themes = int(raw.max()) + 1
         labels = merge_close(vectors, labels, self.merge_similarity, cohesion=self.merge_cohesion,
                              tokens=tokens, shared_keywords=self.merge_shared_keywords)
         if self.reassign_similarity is not None:
             labels = reassign_outliers(vectors, labels, self.reassign_similarity, quantile=self.reassign_quantile,
-                                       words=words, word_share=self.word_share)
+                                       separation=self.reassign_separation, words=words, word_share=self.word_share)
         return Clustering(labels, outlier_rate(labels), raw_rate, int(labels.max()) + 1, raw_themes, parameters)
 
-    def _fit_rows(self, n: int) -> np.ndarray:
+    def _fit_rows(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """The rows UMAP and hdbscan see and, above ``max_fit``, each row's distinct-row number
+        (None: every row is fitted). A seeded sample of rows drawn from a corpus of copies holds
+        few distinct texts (20,000 rows of the generated 100k community: 11,000 of its 34,000
+        texts), so hdbscan found clumps of copies; the sample is drawn from distinct rows."""
+        n = len(vectors)
         if n <= self.max_fit:
-            return np.arange(n)
-        return np.sort(np.random.default_rng(self.seed).choice(n, self.max_fit, replace=False))
+            return np.arange(n), None
+        first, texts = distinct_rows(vectors)
+        if len(first) > self.max_fit:
+            first = np.sort(np.random.default_rng(self.seed).choice(first, self.max_fit, replace=False))
+        return first, texts
 
     def _reduce(self, vectors: np.ndarray, words=None) -> np.ndarray:
         if not self.reduce_to or self.reduce_to >= vectors.shape[1] or len(vectors) < max(self.reduce_from,
@@ -153,6 +174,14 @@ class HdbscanClusterer(Clusterer):
         return hdbscan.HDBSCAN(min_cluster_size=size, min_samples=min_samples, cluster_selection_method=self.selection,
                                max_cluster_size=max(largest, 2 * size) if largest else 0
                                ).fit_predict(points.astype(np.float64))
+
+
+def distinct_rows(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first row of each distinct row (ascending) and each row's distinct-row number."""
+    rows = np.ascontiguousarray(vectors)
+    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
+    _, first, number = np.unique(keys, return_index=True, return_inverse=True)
+    return np.sort(first), number.ravel()
 
 
 def keyword_chars(words: Sequence[str]) -> list[str]:
@@ -209,11 +238,13 @@ def centroids(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 
 def reassign_outliers(vectors: np.ndarray, labels: np.ndarray, min_similarity: float, *, quantile: float | None = None,
-                      words=None, word_share: float = 0.0) -> np.ndarray:
+                      separation: float | None = None, words=None, word_share: float = 0.0) -> np.ndarray:
     """Each outlier joins the theme whose centroid is most similar when that similarity reaches
     ``min_similarity`` and, with ``quantile``, the theme's own members' similarity at that
     quantile, each member measured against the theme without itself (a loose theme takes
-    looser messages than a tight one). With keyword rows ``words``, similarity is
+    looser messages than a tight one), or, with ``separation``, the other themes' members'
+    similarity to the theme at that quantile (no more than 1 - ``separation`` of the messages
+    that belong elsewhere come as close). With keyword rows ``words``, similarity is
     ``word_share`` x keyword cosine + the rest x vector cosine."""
     outliers = np.flatnonzero(labels == OUTLIER)
     if labels.max() < 0 or len(outliers) == 0:
@@ -255,6 +286,9 @@ def reassign_outliers(vectors: np.ndarray, labels: np.ndarray, min_similarity: f
         order = np.lexsort((own, theme))  # by theme, then similarity
         starts = np.searchsorted(theme[order], np.arange(k))
         thresholds = np.maximum(thresholds, own[order][starts + np.floor(quantile * (sizes - 1)).astype(int)])
+        if separation is not None and k > 1:
+            thresholds = np.maximum(min_similarity, np.minimum(thresholds, _separation_bounds(
+                similarity, members, labels[members], k, separation)))
     labels = labels.copy()
     for start in range(0, len(outliers), 8192):  # bounded memory at a million rows
         chunk = outliers[start:start + 8192]
@@ -263,6 +297,19 @@ def reassign_outliers(vectors: np.ndarray, labels: np.ndarray, min_similarity: f
         close = found[np.arange(len(chunk)), nearest] >= thresholds[nearest]
         labels[chunk[close]] = nearest[close]
     return labels
+
+
+def _separation_bounds(similarity, members: np.ndarray, theme: np.ndarray, k: int, quantile: float,
+                       most: int = 20_000) -> np.ndarray:
+    """Per theme, the ``quantile`` of the similarities to it of members of other themes (at most
+    ``most`` members, a seeded sample, so that a million rows cost what 20,000 do)."""
+    if len(members) > most:
+        chosen = np.sort(np.random.default_rng(0).choice(len(members), most, replace=False))
+        members, theme = members[chosen], theme[chosen]
+    found = np.concatenate([similarity(chunk) for chunk in np.array_split(members, max(1, len(members) // 8192))])
+    found[np.arange(len(members)), theme] = np.nan  # a member against its own theme does not count
+    bounds = np.nanquantile(found, quantile, axis=0, method="lower")
+    return np.where(np.isnan(bounds), np.inf, bounds)
 
 
 def _without_itself(rows: np.ndarray, sums: np.ndarray, self_norm: float) -> np.ndarray:
