@@ -59,10 +59,8 @@ class HdbscanClusterer(Clusterer):
     Sizes scale with the corpus: ``min_cluster_size`` defaults to ``size_factor * sqrt(n)``
     (at least ``floor``); no theme hdbscan selects may hold more than ``max_share`` of the
     rows (hdbscan otherwise sometimes keeps one giant cluster). Above ``max_fit`` rows UMAP
-    and hdbscan are fitted on a seeded sample of the distinct rows (identical rows are one
-    text: the sample holds the corpus's variety of texts, not its most repeated ones), copies
-    of a fitted text take its label, and every other row joins its nearest theme under the
-    outlier rule below, so cost stays bounded at a million messages.
+    and hdbscan are fitted on a seeded sample and every other row joins its nearest theme
+    under the outlier rule below, so cost stays bounded at a million messages.
 
     After hdbscan, two themes merge when their centroids reach ``merge_similarity`` AND
     each theme's members are, on average, nearly as close to the other centroid as to their
@@ -91,7 +89,7 @@ class HdbscanClusterer(Clusterer):
     keyword_chars: bool = True
     reassign_similarity: float | None = 0.0
     reassign_quantile: float | None = 0.02
-    reassign_separation: float | None = 0.99
+    reassign_separation: float | None = 0.98
     merge_similarity: float = 0.6
     merge_cohesion: float = 0.75
     merge_shared_keywords: int = 2
@@ -110,12 +108,10 @@ class HdbscanClusterer(Clusterer):
         the neighbour graph, guard merges and help judge outliers."""
         vectors = np.asarray(vectors, dtype=np.float32)
         n = len(vectors)
-        fit_rows, texts = self._fit_rows(vectors)
+        fit_rows = self._fit_rows(n)
         size = self.size_for(len(fit_rows))
         parameters = asdict(self) | {"min_cluster_size": size, "n": n, "fitted_on": len(fit_rows),
                                      "keywords": tokens is not None}
-        if texts is not None:
-            parameters["distinct_rows"] = int(texts.max()) + 1
         if len(fit_rows) < 2 * size:
             labels = np.full(n, OUTLIER)
             return Clustering(labels, outlier_rate(labels), outlier_rate(labels), 0, 0, parameters)
@@ -124,10 +120,6 @@ class HdbscanClusterer(Clusterer):
         raw = self._hdbscan(self._reduce(vectors[fit_rows], fit_words), size)
         labels = np.full(n, OUTLIER)
         labels[fit_rows] = raw
-        if texts is not None:  # copies of a fitted text take its label
-            label_of_text = np.full(len(texts), OUTLIER)
-            label_of_text[texts[fit_rows]] = raw
-            labels = label_of_text[texts]
         raw_rate = outlier_rate(labels) if len(fit_rows) == n else outlier_rate(raw)
         raw_themes = int(raw.max()) + 1
         labels = merge_close(vectors, labels, self.merge_similarity, cohesion=self.merge_cohesion,
@@ -137,18 +129,10 @@ class HdbscanClusterer(Clusterer):
                                        separation=self.reassign_separation, words=words, word_share=self.word_share)
         return Clustering(labels, outlier_rate(labels), raw_rate, int(labels.max()) + 1, raw_themes, parameters)
 
-    def _fit_rows(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """The rows UMAP and hdbscan see and, above ``max_fit``, each row's distinct-row number
-        (None: every row is fitted). A seeded sample of rows drawn from a corpus of copies holds
-        few distinct texts (20,000 rows of the generated 100k community: 11,000 of its 34,000
-        texts), so hdbscan found clumps of copies; the sample is drawn from distinct rows."""
-        n = len(vectors)
+    def _fit_rows(self, n: int) -> np.ndarray:
         if n <= self.max_fit:
-            return np.arange(n), None
-        first, texts = distinct_rows(vectors)
-        if len(first) > self.max_fit:
-            first = np.sort(np.random.default_rng(self.seed).choice(first, self.max_fit, replace=False))
-        return first, texts
+            return np.arange(n)
+        return np.sort(np.random.default_rng(self.seed).choice(n, self.max_fit, replace=False))
 
     def _reduce(self, vectors: np.ndarray, words=None) -> np.ndarray:
         if not self.reduce_to or self.reduce_to >= vectors.shape[1] or len(vectors) < max(self.reduce_from,
@@ -174,14 +158,6 @@ class HdbscanClusterer(Clusterer):
         return hdbscan.HDBSCAN(min_cluster_size=size, min_samples=min_samples, cluster_selection_method=self.selection,
                                max_cluster_size=max(largest, 2 * size) if largest else 0
                                ).fit_predict(points.astype(np.float64))
-
-
-def distinct_rows(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The first row of each distinct row (ascending) and each row's distinct-row number."""
-    rows = np.ascontiguousarray(vectors)
-    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
-    _, first, number = np.unique(keys, return_index=True, return_inverse=True)
-    return np.sort(first), number.ravel()
 
 
 def keyword_chars(words: Sequence[str]) -> list[str]:
