@@ -71,9 +71,10 @@ class HdbscanClusterer(Clusterer):
     against the theme without itself, at quantile ``reassign_quantile`` (0: the least
     typical member; None: no such bound) and at least ``reassign_similarity`` (None:
     outliers stay), so a loose theme takes looser messages than a tight one; or, with
-    ``reassign_separation``, when it is more similar to the theme than all but that share of
-    the other themes' members are (a tight theme still takes a message that nothing belonging
-    elsewhere comes as close to). Deterministic for a given input and ``seed``. Defaults and
+    ``reassign_separation``, when it is more similar to the theme than that share of the other
+    themes' members are and (with tokens) says one of the theme's ``reassign_keywords`` top
+    keywords (a tight theme still takes a message that nothing belonging elsewhere comes as
+    close to). Deterministic for a given input and ``seed``. Defaults and
     their measurements: docs/DESIGN.md, docs/RESULTS.md (Themes).
     """
 
@@ -89,7 +90,8 @@ class HdbscanClusterer(Clusterer):
     keyword_chars: bool = True
     reassign_similarity: float | None = 0.0
     reassign_quantile: float | None = 0.02
-    reassign_separation: float | None = 0.98
+    reassign_separation: float | None = 0.97
+    reassign_keywords: int = 20
     merge_similarity: float = 0.6
     merge_cohesion: float = 0.75
     merge_shared_keywords: int = 2
@@ -126,7 +128,8 @@ class HdbscanClusterer(Clusterer):
                              tokens=tokens, shared_keywords=self.merge_shared_keywords)
         if self.reassign_similarity is not None:
             labels = reassign_outliers(vectors, labels, self.reassign_similarity, quantile=self.reassign_quantile,
-                                       separation=self.reassign_separation, words=words, word_share=self.word_share)
+                                       separation=self.reassign_separation, words=words, word_share=self.word_share,
+                                       tokens=tokens, top=self.reassign_keywords)
         return Clustering(labels, outlier_rate(labels), raw_rate, int(labels.max()) + 1, raw_themes, parameters)
 
     def _fit_rows(self, n: int) -> np.ndarray:
@@ -214,14 +217,16 @@ def centroids(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 
 def reassign_outliers(vectors: np.ndarray, labels: np.ndarray, min_similarity: float, *, quantile: float | None = None,
-                      separation: float | None = None, words=None, word_share: float = 0.0) -> np.ndarray:
+                      separation: float | None = None, words=None, word_share: float = 0.0,
+                      tokens: Sequence[Sequence[str]] | None = None, top: int = 20) -> np.ndarray:
     """Each outlier joins the theme whose centroid is most similar when that similarity reaches
     ``min_similarity`` and, with ``quantile``, the theme's own members' similarity at that
     quantile, each member measured against the theme without itself (a loose theme takes
     looser messages than a tight one), or, with ``separation``, the other themes' members'
     similarity to the theme at that quantile (no more than 1 - ``separation`` of the messages
-    that belong elsewhere come as close). With keyword rows ``words``, similarity is
-    ``word_share`` x keyword cosine + the rest x vector cosine."""
+    that belong elsewhere come as close) while, with ``tokens``, saying one of the theme's
+    ``top`` c-TF-IDF keywords (a shared character alone, 猫 of 猫眼 and 猫砂, is not enough). With keyword rows
+    ``words``, similarity is ``word_share`` x keyword cosine + the rest x vector cosine."""
     outliers = np.flatnonzero(labels == OUTLIER)
     if labels.max() < 0 or len(outliers) == 0:
         return labels
@@ -247,6 +252,7 @@ def reassign_outliers(vectors: np.ndarray, labels: np.ndarray, min_similarity: f
         return (1 - share) * found + share * (words[rows] @ word_means.T).toarray()
 
     thresholds = np.full(k, min_similarity, dtype=np.float64)
+    separated = None
     if quantile is not None:
         # each member against its theme's centroid without itself: a member's own words would
         # lift it, most in small themes of sparse keyword rows, and set the bound too tight
@@ -263,14 +269,21 @@ def reassign_outliers(vectors: np.ndarray, labels: np.ndarray, min_similarity: f
         starts = np.searchsorted(theme[order], np.arange(k))
         thresholds = np.maximum(thresholds, own[order][starts + np.floor(quantile * (sizes - 1)).astype(int)])
         if separation is not None and k > 1:
-            thresholds = np.maximum(min_similarity, np.minimum(thresholds, _separation_bounds(
-                similarity, members, labels[members], k, separation)))
+            separated = np.maximum(min_similarity, _separation_bounds(similarity, members, labels[members], k,
+                                                                      separation))
+    said = top_keywords(tokens, labels, top) if separated is not None and tokens is not None else None
     labels = labels.copy()
     for start in range(0, len(outliers), 8192):  # bounded memory at a million rows
         chunk = outliers[start:start + 8192]
         found = similarity(chunk)
         nearest = found.argmax(axis=1)
-        close = found[np.arange(len(chunk)), nearest] >= thresholds[nearest]
+        best = found[np.arange(len(chunk)), nearest]
+        close = best >= thresholds[nearest]
+        if separated is not None:
+            apart = ~close & (best >= separated[nearest])
+            if said is not None:
+                apart[apart] = [not said[t].isdisjoint(tokens[row]) for row, t in zip(chunk[apart], nearest[apart])]
+            close |= apart
         labels[chunk[close]] = nearest[close]
     return labels
 
