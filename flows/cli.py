@@ -366,24 +366,14 @@ def eval_cluster(input: InputOption, text_col: TextCol, label_col: LabelCol, lim
     """Cluster the texts into themes and compare with the labels: nmi, ari, outlier_rate, n_themes, seconds.
 
     As the nightly flow does: the texts' keywords (jieba) shape the clusterer's neighbour graph."""
-    import time
-
-    from nlp.cluster import HdbscanClusterer
-    from nlp.embed import LsaEmbedder, load_embedder
-    from nlp.evaluation import score_clustering
-    from nlp.segment import Segmenter
+    from nlp.embed import load_embedder
+    from nlp.evaluation import evaluate_clustering
 
     texts, labels = labelled(input, text_col, label_col, limit)
     chosen, warning = load_embedder(embedder, model or get_settings().embedding_model)
     if warning:
         typer.echo(f"warning: {warning}", err=True)
-    start = time.perf_counter()
-    segmenter = Segmenter()
-    if isinstance(chosen, LsaEmbedder):
-        chosen.segmenter = segmenter
-    found = HdbscanClusterer().fit_predict(chosen.fit_embed(texts), segmenter.keywords_all(texts))
-    seconds = round(time.perf_counter() - start, 2)
-    print_json(score_clustering(labels, found) | {"seconds": seconds, "embedder": chosen.model_id})
+    print_json(evaluate_clustering(texts, labels, chosen) | {"embedder": chosen.model_id})
 
 
 POSITIVE, NEGATIVE = {"1", "true", "yes", "y", "pos", "positive"}, {"0", "false", "no", "n", "neg", "negative"}

@@ -22,7 +22,7 @@ from models.store import (cached_vectors, community_by_name, finish_run, mark_fa
                           run_by_id, save_member_tags, save_themes, save_vectors, start_run, text_hash)
 from models.store import activity_of, orders_of, save_member_cards, save_member_layers
 from nlp.clean import CleanText, clean, flag_repeated_promotions
-from nlp.cluster import OUTLIER, HdbscanClusterer
+from nlp.cluster import OUTLIER, Clustering, HdbscanClusterer
 from nlp.demand import VOICING, attach_echoes, default_reader, echo_voices
 from nlp.demand_trained import load_demand_reader
 from nlp.embed import LsaEmbedder, load_embedder
@@ -116,11 +116,18 @@ def _embed_with_cache(database_url: str, embedder, texts: list[str]) -> tuple[np
 
 @step
 def cluster_messages(vectors: np.ndarray, min_cluster_size: int | None, reassign_similarity: float | None,
-                     token_lists: Sequence[Sequence[str]] | None = None) -> np.ndarray:
+                     token_lists: Sequence[Sequence[str]] | None = None) -> Clustering:
     """Themes from the vectors, with the messages' keywords shaping the neighbour graph;
     ``reassign_similarity`` None keeps the clusterer's outlier rule."""
     options = {} if reassign_similarity is None else {"reassign_similarity": reassign_similarity}
-    return HdbscanClusterer(min_cluster_size=min_cluster_size, **options).fit_predict(vectors, token_lists)
+    return HdbscanClusterer(min_cluster_size=min_cluster_size, **options).fit(vectors, token_lists)
+
+
+def clustering_record(clustering: Clustering) -> dict:
+    """What the run record keeps of the clustering: the clusterer's effective parameters (the
+    min_cluster_size chosen, rows fitted, ...) and what hdbscan found before merges and reassignment."""
+    return clustering.parameters | {"raw_outlier_share": round(clustering.raw_outlier_rate, 4),
+                                    "raw_themes": clustering.raw_themes}
 
 
 @step
@@ -248,8 +255,9 @@ def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps:
     vectors, model_id, warning, embedded = steps.run("embed", embed_messages, url, texts, parameters["embedder"],
                                                      parameters["model"],
                                            segmenter)
-    labels = steps.run("cluster", cluster_messages, vectors, parameters["min_cluster_size"],
-                       parameters["reassign_similarity"], token_lists)
+    clustering = steps.run("cluster", cluster_messages, vectors, parameters["min_cluster_size"],
+                           parameters["reassign_similarity"], token_lists)
+    labels = clustering.labels
     themes = steps.run("represent", represent_themes, content, token_lists, vectors, labels, sentiments, demand_types,
                        echoed_by, segmenter, parameters["timezone"])
     tracked = steps.run("track", track_themes, url, community, themes, vectors, content, demand_types,
@@ -261,7 +269,7 @@ def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps:
               "demand_themes": sum(t.demand_share >= parameters["min_demand_share"] for t in themes),
               "outlier_share": round(float(np.mean(labels == OUTLIER)), 4) if len(labels) else 0.0,
               "new_words": [w.word for w in new_words[:30]],
-              "embedded_texts": embedded,
+              "embedded_texts": embedded, "clustering": clustering_record(clustering),
               "continued_themes": sum(match is not None for match in tracked[0]),
               "lifecycles": dict(Counter(a.lifecycle for a in tracked[1])),
               "step_seconds": steps.seconds, "peak_mb_after_step": steps.peak_mb}

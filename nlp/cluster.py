@@ -17,8 +17,9 @@ OUTLIER = -1
 
 class Clusterer(ABC):
     @abstractmethod
-    def fit_predict(self, vectors: np.ndarray) -> np.ndarray:
-        """One label per row: 0..k-1 for themes, -1 for outliers."""
+    def fit_predict(self, vectors: np.ndarray, tokens: Sequence[Sequence[str]] | None = None) -> np.ndarray:
+        """One label per row: 0..k-1 for themes, -1 for outliers; ``tokens`` (each row's keywords)
+        may be used or ignored."""
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,12 @@ class HdbscanClusterer(Clusterer):
     similar to when it is at least as similar as the theme's own members, each measured
     against the theme without itself, at quantile ``reassign_quantile`` (0: the least
     typical member; None: no such bound) and at least ``reassign_similarity`` (None:
-    outliers stay), so a loose theme takes looser messages than a tight one. Deterministic for a given input and ``seed``. Defaults and their
-    measurements: docs/DESIGN.md, docs/RESULTS.md (Themes).
+    outliers stay), so a loose theme takes looser messages than a tight one; or, with
+    ``reassign_separation``, when it is more similar to the theme than that share of the other
+    themes' members are and (with tokens) says one of the theme's ``reassign_keywords`` top
+    keywords (a tight theme still takes a message that nothing belonging elsewhere comes as
+    close to). Deterministic for a given input and ``seed``. Defaults and
+    their measurements: docs/DESIGN.md, docs/RESULTS.md (Themes).
     """
 
     min_cluster_size: int | None = None
@@ -85,6 +90,8 @@ class HdbscanClusterer(Clusterer):
     keyword_chars: bool = True
     reassign_similarity: float | None = 0.0
     reassign_quantile: float | None = 0.02
+    reassign_separation: float | None = 0.97
+    reassign_keywords: int = 20
     merge_similarity: float = 0.6
     merge_cohesion: float = 0.75
     merge_shared_keywords: int = 2
@@ -121,7 +128,8 @@ class HdbscanClusterer(Clusterer):
                              tokens=tokens, shared_keywords=self.merge_shared_keywords)
         if self.reassign_similarity is not None:
             labels = reassign_outliers(vectors, labels, self.reassign_similarity, quantile=self.reassign_quantile,
-                                       words=words, word_share=self.word_share)
+                                       separation=self.reassign_separation, words=words, word_share=self.word_share,
+                                       tokens=tokens, top=self.reassign_keywords)
         return Clustering(labels, outlier_rate(labels), raw_rate, int(labels.max()) + 1, raw_themes, parameters)
 
     def _fit_rows(self, n: int) -> np.ndarray:
@@ -209,12 +217,16 @@ def centroids(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 
 def reassign_outliers(vectors: np.ndarray, labels: np.ndarray, min_similarity: float, *, quantile: float | None = None,
-                      words=None, word_share: float = 0.0) -> np.ndarray:
+                      separation: float | None = None, words=None, word_share: float = 0.0,
+                      tokens: Sequence[Sequence[str]] | None = None, top: int = 20) -> np.ndarray:
     """Each outlier joins the theme whose centroid is most similar when that similarity reaches
     ``min_similarity`` and, with ``quantile``, the theme's own members' similarity at that
     quantile, each member measured against the theme without itself (a loose theme takes
-    looser messages than a tight one). With keyword rows ``words``, similarity is
-    ``word_share`` x keyword cosine + the rest x vector cosine."""
+    looser messages than a tight one), or, with ``separation``, the other themes' members'
+    similarity to the theme at that quantile (no more than 1 - ``separation`` of the messages
+    that belong elsewhere come as close) while, with ``tokens``, saying one of the theme's
+    ``top`` c-TF-IDF keywords (a shared character alone, 猫 of 猫眼 and 猫砂, is not enough). With keyword rows
+    ``words``, similarity is ``word_share`` x keyword cosine + the rest x vector cosine."""
     outliers = np.flatnonzero(labels == OUTLIER)
     if labels.max() < 0 or len(outliers) == 0:
         return labels
@@ -240,6 +252,7 @@ def reassign_outliers(vectors: np.ndarray, labels: np.ndarray, min_similarity: f
         return (1 - share) * found + share * (words[rows] @ word_means.T).toarray()
 
     thresholds = np.full(k, min_similarity, dtype=np.float64)
+    separated = None
     if quantile is not None:
         # each member against its theme's centroid without itself: a member's own words would
         # lift it, most in small themes of sparse keyword rows, and set the bound too tight
@@ -255,14 +268,37 @@ def reassign_outliers(vectors: np.ndarray, labels: np.ndarray, min_similarity: f
         order = np.lexsort((own, theme))  # by theme, then similarity
         starts = np.searchsorted(theme[order], np.arange(k))
         thresholds = np.maximum(thresholds, own[order][starts + np.floor(quantile * (sizes - 1)).astype(int)])
+        if separation is not None and k > 1:
+            separated = np.maximum(min_similarity, _separation_bounds(similarity, members, labels[members], k,
+                                                                      separation))
+    said = top_keywords(tokens, labels, top) if separated is not None and tokens is not None else None
     labels = labels.copy()
     for start in range(0, len(outliers), 8192):  # bounded memory at a million rows
         chunk = outliers[start:start + 8192]
         found = similarity(chunk)
         nearest = found.argmax(axis=1)
-        close = found[np.arange(len(chunk)), nearest] >= thresholds[nearest]
+        best = found[np.arange(len(chunk)), nearest]
+        close = best >= thresholds[nearest]
+        if separated is not None:
+            apart = ~close & (best >= separated[nearest])
+            if said is not None:
+                apart[apart] = [not said[t].isdisjoint(tokens[row]) for row, t in zip(chunk[apart], nearest[apart])]
+            close |= apart
         labels[chunk[close]] = nearest[close]
     return labels
+
+
+def _separation_bounds(similarity, members: np.ndarray, theme: np.ndarray, k: int, quantile: float,
+                       most: int = 20_000) -> np.ndarray:
+    """Per theme, the ``quantile`` of the similarities to it of members of other themes (at most
+    ``most`` members, a seeded sample, so that a million rows cost what 20,000 do)."""
+    if len(members) > most:
+        chosen = np.sort(np.random.default_rng(0).choice(len(members), most, replace=False))
+        members, theme = members[chosen], theme[chosen]
+    found = np.concatenate([similarity(chunk) for chunk in np.array_split(members, max(1, len(members) // 8192))])
+    found[np.arange(len(members)), theme] = np.nan  # a member against its own theme does not count
+    bounds = np.nanquantile(found, quantile, axis=0, method="lower")
+    return np.where(np.isnan(bounds), np.inf, bounds)
 
 
 def _without_itself(rows: np.ndarray, sums: np.ndarray, self_norm: float) -> np.ndarray:

@@ -8,6 +8,8 @@ import numpy as np
 
 from nlp.cluster import OUTLIER, Clusterer, HdbscanClusterer, outlier_rate
 from nlp.embed.base import Embedder
+from nlp.embed.lsa import LsaEmbedder
+from nlp.segment import Segmenter
 
 
 def score_clustering(labels: Sequence[str], found: np.ndarray) -> dict:
@@ -30,9 +32,15 @@ def score_clustering(labels: Sequence[str], found: np.ndarray) -> dict:
 
 
 def evaluate_clustering(texts: Sequence[str], labels: Sequence[str], embedder: Embedder,
-                        clusterer: Clusterer | None = None) -> dict:
-    """Embed, cluster and compare with the labels; ``seconds`` covers embedding and clustering."""
+                        clusterer: Clusterer | None = None, segmenter: Segmenter | None = None) -> dict:
+    """Segment, embed, cluster and compare with the labels; as in the nightly flow, the texts'
+    jieba keywords shape the clusterer's neighbour graph and an LSA embedder without a segmenter
+    uses the same one. ``seconds`` covers all three."""
     start = time.perf_counter()
-    found = (clusterer or HdbscanClusterer()).fit_predict(embedder.fit_embed(texts))
+    segmenter = segmenter or Segmenter()
+    if isinstance(embedder, LsaEmbedder) and embedder.segmenter is None:
+        embedder.segmenter = segmenter
+    tokens = segmenter.keywords_all(texts)
+    found = (clusterer or HdbscanClusterer()).fit_predict(embedder.fit_embed(texts), tokens)
     seconds = time.perf_counter() - start
     return score_clustering(labels, found) | {"seconds": round(seconds, 2)}

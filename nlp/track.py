@@ -82,11 +82,13 @@ class Activity:
 
 
 def activity(sent_at: Sequence[datetime], members: Sequence[str], as_of: datetime, window_days: int = 21,
-             grow: float = 1.5, fade: float = 0.5, min_voices: int = 3) -> Activity:
+             grow: float = 1.5, fade: float = 0.5, min_voices: int = 3, stray: float = 0.05) -> Activity:
     """Lifecycle of one theme from its messages' times and senders.
 
     ``as_of`` is the newest message of the run (not the clock: exports arrive late). A
-    theme first seen within the last window is new; otherwise its messages in the last
+    theme first voiced within the last window is new, allowing ``stray`` of its messages
+    before it (an old message or two that the outlier rule joined to a theme born tonight do
+    not age it); otherwise its messages in the last
     window against the one before: ``grow`` times as many or more is growing, ``fade``
     times or fewer is fading, anything between stable.
     """
@@ -95,7 +97,7 @@ def activity(sent_at: Sequence[datetime], members: Sequence[str], as_of: datetim
     recent = [m for t, m in zip(sent_at, members) if t > recent_start]
     prior = [m for t, m in zip(sent_at, members) if prior_start < t <= recent_start]
     recent_voices, prior_voices = len(set(recent)), len(set(prior))
-    if min(sent_at) > recent_start:
+    if sum(t <= recent_start for t in sent_at) <= stray * len(sent_at):
         lifecycle = "new"
     elif len(recent) >= grow * len(prior) and len(recent) > len(prior):
         lifecycle = "growing"

@@ -64,6 +64,22 @@ def test_run_finds_themes_records_the_run_and_keeps_ids(small_community):
     assert [t["id"] for t in themes_json(small_community)] == [t["id"] for t in found]
 
 
+def test_the_run_record_keeps_the_clusterers_effective_parameters(small_community, sessions):
+    from models.tables import Run
+
+    ran = run("--community", small_community)
+    with sessions() as session:
+        counts = session.get(Run, ran["run"]).counts
+    clustering = counts["clustering"]
+    assert clustering == ran["clustering"]
+    assert clustering["min_cluster_size"] == 8  # chosen for the corpus: max(8, 0.5 x sqrt(n))
+    assert clustering["n"] == counts["content_messages"] and clustering["fitted_on"] == clustering["n"]
+    assert clustering["keywords"] is True and clustering["seed"] == 0
+    for name in ("reassign_quantile", "reassign_separation", "word_share", "reduce_to", "max_fit"):
+        assert name in clustering
+    assert 0 <= clustering["raw_outlier_share"] <= 1 and clustering["raw_themes"] >= counts["themes"]
+
+
 def test_run_with_a_sentence_transformers_model_embeds_each_text_once(small_community, tiny_model, tmp_path):
     args = ("--community", small_community, "--embedder", "st", "--model", str(tiny_model), "--min-cluster-size", "10")
     record = run(*args)

@@ -115,6 +115,51 @@ def test_members_are_measured_without_themselves():
     assert not (joined[60:70] == 1).any() and not (joined[70:] == 0).any()
 
 
+def test_a_tight_theme_takes_a_message_nothing_belonging_elsewhere_comes_as_close_to():
+    # theme 0 is a clump of near-copies (as hdbscan finds on a sample of a repetitive corpus);
+    # theme 1's members lean at most ~0.1 towards it
+    clump = unit([[1, 0, 0], [1, 0.01, 0], [1, -0.01, 0], [1, 0, 0.01]])
+    other = unit([[0.1, 1, 0], [0.05, 1, 0.1], [0, 1, -0.1], [0.08, 1, 0]])
+    # the first outlier is far less typical than every clump member but closer to it than any
+    # member of theme 1; the second is as close to theme 0 as theme 1's members are
+    outliers = unit([[0.6, 0, 0.8], [0.05, 0, 1]])
+    vectors = np.vstack([clump, other, outliers])
+    labels = np.array([0] * 4 + [1] * 4 + [OUTLIER] * 2)
+    assert reassign_outliers(vectors, labels, 0.0, quantile=0.02).tolist()[-2:] == [OUTLIER, OUTLIER]
+    joined = reassign_outliers(vectors, labels, 0.0, quantile=0.02, separation=0.97)
+    assert joined.tolist()[-2:] == [0, OUTLIER] and (joined[:8] == labels[:8]).all()
+    assert reassign_outliers(vectors, labels, 0.7, quantile=0.02, separation=0.97).tolist()[-2:] == [OUTLIER] * 2
+
+
+def test_separation_leaves_a_message_sharing_only_an_everyday_word_out():
+    # 今天 (today) is said in both themes: sharing it with theme 0 is no evidence for theme 0
+    # (theme 1's members come as close to theme 0 through it); sharing 美妆蛋 is
+    tokens = [["美妆蛋", "卡粉", "底妆"]] * 6 + [["美妆蛋", "今天"]] * 6
+    tokens += [["湿疹", "润肤霜", "宝宝"]] * 6 + [["湿疹", "今天"]] * 6
+    tokens += [["美妆蛋", "通勤"], ["今天", "下雨", "出门"]]
+    vectors = unit(np.random.default_rng(0).normal(size=(26, 8)))
+    labels = np.array([0] * 12 + [1] * 12 + [OUTLIER] * 2)
+    joined = reassign_outliers(vectors, labels, 0.0, quantile=0.02, separation=0.97,
+                               words=keyword_matrix(tokens, chars=True), word_share=0.9)
+    assert joined.tolist()[-2:] == [0, OUTLIER]
+
+
+def test_separation_asks_for_one_of_the_themes_own_words_not_a_shared_character():
+    # 美甲做了个猫眼 (cat-eye nails) shares only the character 猫 with the cat-litter theme; short, it
+    # comes closer to that theme than the pet-food members do, but says none of its words
+    tokens = [["猫砂", "结团"], ["猫砂", "除臭"], ["猫砂", "粉尘"]] * 4
+    tokens += [["狗粮", "软便", "宝贝"], ["狗粮", "换粮", "宝贝"], ["狗粮", "挑食", "宝贝"]] * 4
+    tokens += [["美甲", "猫眼"], ["猫砂", "通勤"]]
+    vectors = unit(np.random.default_rng(0).normal(size=(26, 8)))
+    labels = np.array([0] * 12 + [1] * 12 + [OUTLIER] * 2)
+    words = keyword_matrix(tokens, chars=True)
+    found = reassign_outliers(vectors, labels, 0.0, quantile=0.02, separation=0.97, words=words, word_share=0.9)
+    assert found.tolist()[-2:] == [0, 0]  # without the keywords, the character is enough
+    guarded = reassign_outliers(vectors, labels, 0.0, quantile=0.02, separation=0.97, words=words, word_share=0.9,
+                                tokens=tokens)
+    assert guarded.tolist()[-2:] == [OUTLIER, 0]
+
+
 def test_keyword_rows_count_words_and_their_characters():
     plain, with_chars = keyword_matrix([["手机壳"], ["手机"]]), keyword_matrix([["手机壳"], ["手机"]], chars=True)
     assert (plain @ plain.T).toarray()[0, 1] == 0  # no word in common

@@ -28,3 +28,15 @@ def test_evaluate_clustering_keys_and_timing():
     report = evaluate_clustering(texts, labels, LsaEmbedder(dim=4), HdbscanClusterer(min_cluster_size=5, reduce_to=None))
     assert set(report) >= {"nmi", "ari", "ami", "outlier_rate", "n_themes", "seconds"}
     assert report["seconds"] >= 0 and report["n"] == 30
+
+
+def test_evaluate_clustering_gives_the_clusterer_the_texts_keywords():
+    class Spy(HdbscanClusterer):
+        def fit_predict(self, vectors, tokens=None):
+            self.tokens = tokens
+            return super().fit_predict(vectors, tokens)
+
+    texts = ["低因咖啡豆有吗", "想要低因的拿铁", "粉底液要快", "美妆蛋不均匀"] * 5
+    spy = Spy(min_cluster_size=5, reduce_to=None)
+    evaluate_clustering(texts, ["coffee", "coffee", "makeup", "makeup"] * 5, LsaEmbedder(dim=4), spy)
+    assert len(spy.tokens) == 20 and "低因" in spy.tokens[0] and "美妆蛋" in spy.tokens[3]

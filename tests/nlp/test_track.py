@@ -45,6 +45,9 @@ def test_lifecycle_windows():
     assert fading.lifecycle == "fading" and fading.recent_messages == 0 and fading.growth < 0
     new = activity(days(50, 55, 58), ["a", "b", "c"], as_of)
     assert new.lifecycle == "new" and new.emerging and new.prior_voices == 0
+    # one old message the outlier rule joined to a theme voiced 30 times this window: still new
+    stray = activity(days(5, *[40 + i * 0.6 for i in range(30)]), [f"m{i}" for i in range(31)], as_of)
+    assert stray.lifecycle == "new" and stray.emerging
 
 
 def test_lifecycle_reads_every_planted_trend_of_the_sample():
