@@ -32,7 +32,7 @@ def _key(community: str) -> int:
 def run_lock(url: str, community: str) -> Iterator[None]:
     """Hold the community's run lock for the body; RunInProgress at once when another holds it."""
     busy = RunInProgress(f"community {community!r} has a run in progress in another process: "
-                         "wait for it to finish (`qunsheng runs` shows it)")
+                         "wait for it to finish")
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
         with open_store(url).kw["bind"].connect() as connection:

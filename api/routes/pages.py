@@ -116,7 +116,8 @@ def read_index(request: Request, session: SessionDep, sort: Blank[ThemeSort] = N
     chosen = {"sort": sort or "voices", "community": community, "group": group, "since": since, "until": until,
               "lifecycle": lifecycle, "demand_type": demand_type, "sentiment": sentiment, "emerging": emerging}
     return templates.TemplateResponse(request, "index.html", {
-        "signed_in": scope is not OPEN, "communities": communities, "names": [c.name for c in everything], "themes": themes, "groups": groups, "chosen": chosen,
+        "signed_in": scope is not OPEN, "communities": communities, "names": [c.name for c in everything],
+        "themes": themes, "groups": groups, "chosen": chosen,
         "filtered": any(v is not None for k, v in chosen.items() if k != "sort"), "window": window or 21,
         "choices": {"sort": get_args(ThemeSort), "lifecycle": get_args(Lifecycle),
                     "demand_type": get_args(VoicedDemand), "sentiment": get_args(SentimentBand)}})
