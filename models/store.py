@@ -576,8 +576,7 @@ def add_orders(session: Session, community: Community, records: Iterable) -> tup
     """Store order records (``order_key``, ``member``, ``ordered_at``, ``amount``, ``source_file``)
     once each; returns (new, duplicates)."""
     new = duplicates = 0
-    iterator = iter(records)
-    while batch := list(islice(iterator, 1000)):
+    for batch in batched(records, 1000):
         keys = [r.order_key for r in batch]
         known = set(session.scalars(select(Order.order_key).where(Order.community_id == community.id,
                                                                   Order.order_key.in_(keys))))

@@ -204,14 +204,18 @@ def nearest_neighbours(vectors: np.ndarray, words, k: int, word_share: float) ->
     return indices, distances, None
 
 
-def centroids(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Unit-length mean vector of each theme 0..k-1."""
+def theme_sums(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The sum of each theme 0..k-1's rows (float64)."""
     k = int(labels.max()) + 1 if len(labels) else 0
-    if not k:
-        return np.zeros((0, vectors.shape[1]), dtype=np.float32)
     members = labels >= 0
     sums = np.zeros((k, vectors.shape[1]), dtype=np.float64)
     np.add.at(sums, labels[members], vectors[members])
+    return sums
+
+
+def centroids(vectors: np.ndarray, labels: np.ndarray, sums: np.ndarray | None = None) -> np.ndarray:
+    """Unit-length mean vector of each theme 0..k-1 (from ``sums`` when the theme sums are at hand)."""
+    sums = theme_sums(vectors, labels) if sums is None else sums
     norms = np.linalg.norm(sums, axis=1, keepdims=True)
     return (sums / np.where(norms == 0, 1, norms)).astype(np.float32)
 
@@ -232,9 +236,8 @@ def reassign_outliers(vectors: np.ndarray, labels: np.ndarray, min_similarity: f
         return labels
     k = int(labels.max()) + 1
     members = np.flatnonzero(labels >= 0)
-    sums = np.zeros((k, vectors.shape[1]), dtype=np.float64)
-    np.add.at(sums, labels[members], vectors[members])
-    means = (sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+    sums = theme_sums(vectors, labels)
+    means = centroids(vectors, labels, sums)
     share = word_share if words is not None else 0.0
     if share:
         from scipy.sparse import csr_matrix
@@ -343,15 +346,13 @@ def merge_close(vectors: np.ndarray, labels: np.ndarray, min_similarity: float, 
     k = int(labels.max()) + 1
     if k < 2:
         return labels
-    means = centroids(vectors, labels)
+    sums = theme_sums(vectors, labels)
+    means = centroids(vectors, labels, sums)
     similarity = means @ means.T
     candidates = [(a, b) for a, b in zip(*np.nonzero(np.triu(similarity, 1) >= min_similarity))]
     if candidates and cohesion > 0:
         # cross[c, d]: mean cosine of theme c's members to theme d's centroid
-        members = labels >= 0
-        sums = np.zeros((k, vectors.shape[1]), dtype=np.float64)
-        np.add.at(sums, labels[members], vectors[members])
-        sizes = np.bincount(labels[members], minlength=k)[:, None]
+        sizes = np.bincount(labels[labels >= 0], minlength=k)[:, None]
         cross = (sums / np.maximum(sizes, 1)) @ means.T
         candidates = [(a, b) for a, b in candidates
                       if cross[a, b] >= cohesion * cross[a, a] and cross[b, a] >= cohesion * cross[b, b]]
