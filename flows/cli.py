@@ -115,7 +115,7 @@ def ingest(
 @one_line_errors
 def run(
     community: Annotated[str, typer.Option(help="Community to analyse.")] = "default",
-    embedder: Annotated[str | None, typer.Option(help="auto, lsa or st (default: QUNSHENG_EMBEDDER).")] = None,
+    embedder: Annotated[str | None, typer.Option(help="auto, e5, lsa or st (default: QUNSHENG_EMBEDDER).")] = None,
     model: Annotated[str | None, typer.Option(help="sentence-transformers model name or path.")] = None,
     min_cluster_size: Annotated[int | None, typer.Option(help="Smallest theme (default: scaled to the corpus).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run record as JSON.")] = False,
@@ -361,7 +361,7 @@ def labelled(path: Path, text_col: str, label_col: str, limit: int | None):
 @evaluate.command("cluster")
 @one_line_errors
 def eval_cluster(input: InputOption, text_col: TextCol, label_col: LabelCol, limit: Limit = None,
-                 embedder: Annotated[str, typer.Option(help="auto, lsa or st.")] = "lsa",
+                 embedder: Annotated[str, typer.Option(help="lsa, e5, auto or st.")] = "lsa",
                  model: Annotated[str | None, typer.Option(help="sentence-transformers model.")] = None) -> None:
     """Cluster the texts into themes and compare with the labels: nmi, ari, outlier_rate, n_themes, seconds.
 

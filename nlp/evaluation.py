@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from nlp.cluster import OUTLIER, Clusterer, HdbscanClusterer, outlier_rate
-from nlp.embed.base import Embedder
+from nlp.embed.base import Embedder, centre_rows
 from nlp.embed.lsa import LsaEmbedder
 from nlp.segment import Segmenter
 
@@ -34,13 +34,17 @@ def score_clustering(labels: Sequence[str], found: np.ndarray) -> dict:
 def evaluate_clustering(texts: Sequence[str], labels: Sequence[str], embedder: Embedder,
                         clusterer: Clusterer | None = None, segmenter: Segmenter | None = None) -> dict:
     """Segment, embed, cluster and compare with the labels; as in the nightly flow, the texts'
-    jieba keywords shape the clusterer's neighbour graph and an LSA embedder without a segmenter
-    uses the same one. ``seconds`` covers all three."""
+    jieba keywords shape the clusterer's neighbour graph (weighed as the embedder asks unless a
+    clusterer is given), vectors are centred where the embedder asks for it, and an LSA embedder
+    without a segmenter uses the same segmenter. ``seconds`` covers all three."""
     start = time.perf_counter()
     segmenter = segmenter or Segmenter()
     if isinstance(embedder, LsaEmbedder) and embedder.segmenter is None:
         embedder.segmenter = segmenter
     tokens = segmenter.keywords_all(texts)
-    found = (clusterer or HdbscanClusterer()).fit_predict(embedder.fit_embed(texts), tokens)
+    vectors = embedder.fit_embed(texts)
+    if embedder.centred:
+        vectors = centre_rows(vectors)
+    found = (clusterer or HdbscanClusterer(word_share=embedder.keyword_share)).fit_predict(vectors, tokens)
     seconds = time.perf_counter() - start
     return score_clustering(labels, found) | {"seconds": round(seconds, 2)}

