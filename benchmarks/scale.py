@@ -6,8 +6,10 @@ a bigger corpus has more distinct texts, not only repeats. For each size: `qunsh
 then `qunsheng run` as child processes; wall seconds and the run's peak RSS are recorded,
 with a baseline measured in the same run (one `jieba.lcut` pass over the same texts), since
 the machine is shared and noisy. Targets: 100k <= 5 min, 1M <= 60 min and <= 4 GB.
+``--embedder e5`` measures the bundled e5 model instead, whose first night embeds every
+distinct text (results kept apart, under "embedder": "e5").
 
-    .venv/bin/python benchmarks/scale.py [--sizes 10000 100000 1000000] [--keep DIR [--again]]
+    .venv/bin/python benchmarks/scale.py [--sizes 10000 100000 1000000] [--keep DIR [--again]] [--embedder lsa|e5]
 """
 from __future__ import annotations
 
@@ -70,12 +72,12 @@ def child(args: list[str], env: dict) -> tuple[float, float, dict]:
     return seconds, peak / 1024, json.loads(done.stdout)
 
 
-def measure(size: int, workdir: Path, again: bool = False) -> dict:
+def measure(size: int, workdir: Path, again: bool = False, embedder: str = "lsa") -> dict:
     """Generate, ingest and run; with ``again``, run once more over the store an earlier
     ``--keep`` left (a second night: the same history, tracked against the first run's themes)."""
     import jieba
 
-    folder = workdir / f"n{size}"
+    folder = workdir / (f"n{size}" if embedder == "lsa" else f"n{size}-{embedder}")
     export, store = folder / "community.csv", folder / "var" / "qunsheng.db"
     if again and not store.exists():
         raise SystemExit(f"--again: no kept store at {store}; run once with --keep {workdir} first")
@@ -91,16 +93,17 @@ def measure(size: int, workdir: Path, again: bool = False) -> dict:
     for text in texts:
         jieba.lcut(text)
     baseline = time.perf_counter() - start
-    env = os.environ | {"QUNSHENG_DATA_DIR": str(folder / "var"), "QUNSHENG_EMBEDDER": "lsa",
+    env = os.environ | {"QUNSHENG_DATA_DIR": str(folder / "var"), "QUNSHENG_EMBEDDER": embedder,
                         "QUNSHENG_DATABASE_URL": f"sqlite:///{folder / 'var' / 'qunsheng.db'}"}
     ingest_s, ingested = None, {"new": 0}
     if not again:
         ingest_s, _, ingested = child(["ingest", str(export), "--community", "scale"], env)
     run_s, peak_mb, ran = child(["run", "--community", "scale"], env)
-    return {"messages": size, "distinct_texts": len(set(texts)), "baseline_jieba_s": round(baseline, 2),
-            "night": 2 if again else 1, "ingest_s": ingest_s and round(ingest_s, 1), "run_s": round(run_s, 1),
+    return {"messages": size, "embedder": embedder, "distinct_texts": len(set(texts)),
+            "baseline_jieba_s": round(baseline, 2), "night": 2 if again else 1, "ingest_s": ingest_s and round(ingest_s, 1), "run_s": round(run_s, 1),
             "run_x_baseline": round(run_s / baseline, 1),
-            "run_peak_rss_mb": round(peak_mb), "themes": ran["themes"], "demand_themes": ran["demand_themes"],
+            "run_peak_rss_mb": round(peak_mb), "embedded_texts": ran.get("embedded_texts"),
+            "themes": ran["themes"], "demand_themes": ran["demand_themes"],
             "outlier_share": ran["outlier_share"], "new": ingested["new"],
             "step_seconds": ran.get("step_seconds"), "peak_mb_after_step": ran.get("peak_mb_after_step")}
 
@@ -110,20 +113,21 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--keep", type=Path, help="Keep the generated exports and stores here.")
     parser.add_argument("--again", action="store_true", help="Run again over the stores --keep left (a second night).")
+    parser.add_argument("--embedder", choices=("lsa", "e5"), default="lsa", help="QUNSHENG_EMBEDDER for the runs.")
     args = parser.parse_args()
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="qunsheng-scale-"))
     results = []
     try:
         for size in args.sizes:
-            results.append(measure(size, workdir, args.again))
+            results.append(measure(size, workdir, args.again, args.embedder))
             print(json.dumps(results[-1], ensure_ascii=False), flush=True)
     finally:
         if args.keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
     out = REPO / "benchmarks" / "results" / "scale.json"  # sizes measured earlier and not now are kept
     earlier = json.loads(out.read_text(encoding="utf-8"))["results"] if out.exists() else []
-    def key(result: dict) -> tuple[int, int]:
-        return result["messages"], result.get("night", 1)
+    def key(result: dict) -> tuple[int, int, str]:
+        return result["messages"], result.get("night", 1), result.get("embedder", "lsa")
 
     merged = {key(r): r for r in earlier} | {key(r): r for r in results}
     out.write_text(json.dumps({"cpus": os.cpu_count(), "results": [merged[n] for n in sorted(merged)]}, indent=2)
