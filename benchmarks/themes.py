@@ -136,11 +136,9 @@ _VECTORS: dict = {}
 
 def embedded(corpus: str, name: str, make, texts: list[str]):
     if (corpus, name) not in _VECTORS:
-        from nlp.embed import centre_rows
-
         embedder = make()
         vectors, seconds = timed(embedder.fit_embed, texts)
-        _VECTORS[corpus, name] = embedder, centre_rows(vectors) if embedder.centred else vectors, seconds
+        _VECTORS[corpus, name] = embedder, embedder.for_clustering(vectors), seconds
     return _VECTORS[corpus, name]
 
 

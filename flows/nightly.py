@@ -25,7 +25,7 @@ from nlp.clean import CleanText, clean, flag_repeated_promotions
 from nlp.cluster import OUTLIER, Clustering, HdbscanClusterer
 from nlp.demand import VOICING, attach_echoes, default_reader, echo_voices
 from nlp.demand_trained import load_demand_reader
-from nlp.embed import Embedder, LsaEmbedder, centre_rows, load_embedder
+from nlp.embed import Embedder, LsaEmbedder, load_embedder
 from nlp.layers import MemberLayer, assign_layers, measure
 from nlp.newwords import NewWord, discover
 from nlp.profile import decay_tags, tag_members
@@ -99,8 +99,7 @@ def embed_messages(database_url: str, texts: Sequence[str], kind: str, model: st
         vectors, embedded = embedder.fit_embed(unique), len(unique)
     else:
         vectors, embedded = _embed_with_cache(database_url, embedder, unique)
-    if embedder.centred:
-        vectors = centre_rows(vectors)
+    vectors = embedder.for_clustering(vectors)
     position = {t: i for i, t in enumerate(unique)}
     return vectors[[position[t] for t in texts]], embedder, warning, embedded
 

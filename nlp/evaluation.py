@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from nlp.cluster import OUTLIER, Clusterer, HdbscanClusterer, outlier_rate
-from nlp.embed.base import Embedder, centre_rows
+from nlp.embed.base import Embedder
 from nlp.embed.lsa import LsaEmbedder
 from nlp.segment import Segmenter
 
@@ -42,9 +42,7 @@ def evaluate_clustering(texts: Sequence[str], labels: Sequence[str], embedder: E
     if isinstance(embedder, LsaEmbedder) and embedder.segmenter is None:
         embedder.segmenter = segmenter
     tokens = segmenter.keywords_all(texts)
-    vectors = embedder.fit_embed(texts)
-    if embedder.centred:
-        vectors = centre_rows(vectors)
+    vectors = embedder.for_clustering(embedder.fit_embed(texts))
     found = (clusterer or HdbscanClusterer(word_share=embedder.keyword_share)).fit_predict(vectors, tokens)
     seconds = time.perf_counter() - start
     return score_clustering(labels, found) | {"seconds": round(seconds, 2)}

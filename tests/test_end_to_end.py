@@ -72,7 +72,7 @@ def theme_list() -> list[dict]:
 def check_sample(sample_run: dict, sessions) -> None:
     assert sample_run["messages"] >= 3000 and sample_run["themes"] >= len(PLANTED)
     client = api_client("sample")
-    themes = client.get("/v1/themes", params={"community": "sample", "limit": 500}).json()["data"]
+    themes = theme_list()
     voices = [t["voices"] for t in themes]
     assert voices == sorted(voices, reverse=True)
 

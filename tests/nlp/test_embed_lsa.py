@@ -37,8 +37,6 @@ def test_lsa_kind_and_unknown_kind_fails():
         load_embedder("word2vec")
 
 
-
-
 @pytest.mark.parametrize("options", [{"word_weight": 0}, {"char_weight": 0}, {"sublinear_tf": False},
                                      {"char_ngrams": (1, 3)}, {"min_df": 1}])
 def test_variants_still_separate_topics(options):
