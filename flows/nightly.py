@@ -14,7 +14,7 @@ import numpy as np
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.progress import Steps
+from flows.progress import Steps, report
 from models.db import open_store
 from models.locks import run_lock
 from models.settings import get_settings
@@ -104,15 +104,21 @@ def embed_messages(database_url: str, texts: Sequence[str], kind: str, model: st
     return vectors[[position[t] for t in texts]], embedder, warning, embedded
 
 
-def _embed_with_cache(database_url: str, embedder, texts: list[str]) -> tuple[np.ndarray, int]:
+def _embed_with_cache(database_url: str, embedder, texts: list[str], chunk: int = 1024) -> tuple[np.ndarray, int]:
+    """Vectors from the store where it has them; the rest embedded ``chunk`` texts at a time, each
+    chunk saved as it comes (a night stopped half-way keeps what it embedded) and shown on the
+    progress bar's second row."""
     hashes = [text_hash(t) for t in texts]
     with open_store(database_url)() as session:
-        cached = cached_vectors(session, embedder.model_id, hashes)
-    missing = [i for i, h in enumerate(hashes) if h not in cached]
-    fresh = embedder.embed([texts[i] for i in missing]) if missing else np.zeros((0, 0), dtype=np.float32)
-    with open_store(database_url).begin() as session:
-        save_vectors(session, embedder.model_id, {hashes[i]: v for i, v in zip(missing, fresh)})
-    found = dict(zip((hashes[i] for i in missing), fresh)) | cached
+        found = cached_vectors(session, embedder.model_id, hashes)
+    missing = [i for i, h in enumerate(hashes) if h not in found]
+    for start in range(0, len(missing), chunk):
+        part = missing[start:start + chunk]
+        fresh = dict(zip((hashes[i] for i in part), embedder.embed([texts[i] for i in part])))
+        with open_store(database_url).begin() as session:
+            save_vectors(session, embedder.model_id, fresh)
+        found |= fresh
+        report("embedding", start + len(part), len(missing))
     return np.stack([found[h] for h in hashes]).astype(np.float32), len(missing)
 
 

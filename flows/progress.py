@@ -1,4 +1,5 @@
-"""A progress bar over the named steps of a flow, on stderr (off unless asked for)."""
+"""A progress bar over the named steps of a flow, on stderr (off unless asked for), and a second
+row under it for long work inside a step (`report`: e5 embedding a first night's texts)."""
 from __future__ import annotations
 
 import resource
@@ -8,13 +9,23 @@ from collections.abc import Callable, Sequence
 from prefect import Task
 from prefect.utilities.annotations import quote
 
+#: the Steps whose bar is on screen, for `report`
+_shown: "Steps | None" = None
+
+
+def report(what: str, done: int, total: int) -> None:
+    """Progress inside the running step ("embedding 2,048/4,846") on the shown bar's second row;
+    nothing without one. The row goes when ``done`` reaches ``total``."""
+    if _shown is not None:
+        _shown.inner(what, done, total)
+
 
 class Steps:
     """Also keeps each step's wall seconds and the process's peak memory after it (MB): where a night's
     time and memory go, in the run record."""
 
     def __init__(self, names: Sequence[str], enabled: bool = True):
-        self.names, self.enabled, self._progress = list(names), enabled, None
+        self.names, self.enabled, self._progress, self._inner = list(names), enabled, None, None
         self.seconds: dict[str, float] = {}
         self.peak_mb: dict[str, int] = {}
 
@@ -27,7 +38,19 @@ class Steps:
                                       TimeElapsedColumn(), console=Console(stderr=True))
             self._progress.start()
             self._task = self._progress.add_task(self.names[0], total=len(self.names))
+            global _shown
+            _shown = self
         return self
+
+    def inner(self, what: str, done: int, total: int) -> None:
+        if self._progress is None:
+            return
+        if self._inner is None:
+            self._inner = self._progress.add_task(f"  {what}", total=total)
+        self._progress.update(self._inner, completed=done, total=total)
+        if done >= total:
+            self._progress.remove_task(self._inner)
+            self._inner = None
 
     def run(self, name: str, function: Callable, *args):
         if self._progress:
@@ -43,5 +66,7 @@ class Steps:
         return result
 
     def __exit__(self, *exc) -> None:
+        global _shown
         if self._progress:
             self._progress.stop()
+            _shown = None

@@ -3,6 +3,7 @@ import csv
 import json
 import random
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -94,6 +95,33 @@ def test_run_with_a_sentence_transformers_model_embeds_each_text_once(small_comm
                                       ["群", "decaf2", "d", "2026-10-29 11:00:00", "孕期想要低因拿铁有没有", "n2"]])
     assert CliRunner().invoke(app, ["ingest", str(later), "--community", small_community]).exit_code == 0
     assert run(*args)["embedded_texts"] == 1  # one new text, said twice
+
+
+def test_a_night_stopped_while_embedding_keeps_the_chunks_it_saved(database_url, sessions, tiny_model):
+    from flows.nightly import _embed_with_cache
+    from models.store import cached_vectors
+    from models.store import text_hash
+    from nlp.embed.sentence_transformers import SentenceTransformerEmbedder
+
+    class StopsAtSecondChunk(SentenceTransformerEmbedder):  # the model is real; the failure is injected
+        calls = 0
+
+        def embed(self, texts):
+            self.calls += 1
+            if self.calls == 2:
+                raise KeyboardInterrupt  # an operator's Ctrl-C half-way through a first import
+            return super().embed(texts)
+
+    sessions  # migrates the store
+    texts = [f"第{n}条想要低因咖啡" for n in range(5)]
+    with pytest.raises(KeyboardInterrupt):
+        _embed_with_cache(database_url, StopsAtSecondChunk(str(tiny_model)), texts, chunk=2)
+    embedder = SentenceTransformerEmbedder(str(tiny_model))
+    with sessions() as session:
+        assert len(cached_vectors(session, embedder.model_id, [text_hash(t) for t in texts])) == 2
+    vectors, embedded = _embed_with_cache(database_url, embedder, texts, chunk=2)
+    assert embedded == 3 and vectors.shape[0] == 5
+    assert np.allclose(vectors, embedder.embed(texts), atol=1e-5)
 
 
 def test_auto_falls_back_and_records_the_warning(small_community, tmp_path):

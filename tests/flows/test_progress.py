@@ -2,7 +2,7 @@
 import os
 import time
 
-from flows.progress import Steps
+from flows.progress import Steps, report
 
 
 def resident_mb() -> float:
@@ -30,3 +30,14 @@ def test_a_prefect_task_gets_its_arguments_as_they_are():
 
     with Steps(["count"], enabled=False) as steps:
         assert steps.run("count", count_words, [["想要", "低因"], ["燕麦"]] * 1000, {"a": 1}) == 3001
+
+
+def test_long_work_inside_a_step_shows_on_a_second_row_while_a_bar_is_shown():
+    report("embedding", 1, 3)  # no bar: nothing to do
+    with Steps(["embed"], enabled=True) as steps:
+        report("embedding", 1, 3)
+        assert [(t.description.strip(), t.completed, t.total)
+                for t in steps._progress.tasks[1:]] == [("embedding", 1, 3)]
+        report("embedding", 3, 3)
+        assert len(steps._progress.tasks) == 1  # done: the row goes
+    report("embedding", 1, 3)  # the bar has gone: nothing again
