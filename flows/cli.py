@@ -365,7 +365,8 @@ def eval_cluster(input: InputOption, text_col: TextCol, label_col: LabelCol, lim
                  model: Annotated[str | None, typer.Option(help="sentence-transformers model.")] = None) -> None:
     """Cluster the texts into themes and compare with the labels: nmi, ari, outlier_rate, n_themes, seconds.
 
-    As the nightly flow does: the texts' keywords (jieba) shape the clusterer's neighbour graph."""
+    As the nightly flow does: the texts' keywords (jieba) shape the clusterer's neighbour graph.
+    "subthemes" scores the finer level the same way: sub-themes, and themes that do not split."""
     from nlp.embed import load_embedder
     from nlp.evaluation import evaluate_clustering
 

@@ -143,9 +143,9 @@ def clustering_record(clustering: Clustering) -> dict:
 
 @step
 def represent_themes(messages, token_lists, vectors, labels, sentiments, demand_types, echoed_by,
-                     segmenter: Segmenter, timezone: str) -> list[Theme]:
+                     segmenter: Segmenter, timezone: str, sub_labels: np.ndarray | None = None) -> list[Theme]:
     return represent(messages, token_lists, vectors, labels, sentiments, demand_types, echoed_by, segmenter,
-                     ZoneInfo(timezone))
+                     ZoneInfo(timezone), sub_labels=sub_labels)
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
@@ -270,7 +270,7 @@ def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps:
                            parameters["reassign_similarity"], token_lists, embedder.keyword_share)
     labels = clustering.labels
     themes = steps.run("represent", represent_themes, content, token_lists, vectors, labels, sentiments, demand_types,
-                       echoed_by, segmenter, parameters["timezone"])
+                       echoed_by, segmenter, parameters["timezone"], clustering.sub_labels)
     tracked = steps.run("track", track_themes, url, community, themes, vectors, content, demand_types,
                         parameters["trend_window_days"])
     tags = steps.run("tag members", tag_members_of, content, token_lists, themes, parameters["min_demand_share"],
@@ -278,6 +278,7 @@ def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps:
     layers = steps.run("layer members", layer_members, url, community, echoed_by, parameters["taxonomy_dir"])
     counts = {"messages": n_stored, "content_messages": len(content), "themes": len(themes),
               "demand_themes": sum(t.demand_share >= parameters["min_demand_share"] for t in themes),
+              "subthemes": sum(len(t.subthemes) for t in themes),
               "outlier_share": round(float(np.mean(labels == OUTLIER)), 4) if len(labels) else 0.0,
               "new_words": [w.word for w in new_words[:30]],
               "embedded_texts": embedded, "clustering": clustering_record(clustering),

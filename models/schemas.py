@@ -108,8 +108,19 @@ class ThemeTrend(BaseModel):
     days: list[TrendDay]
 
 
+class SubTheme(BaseModel):
+    """A finer demand inside a theme, recomputed by each run (no id of its own from night to night)."""
+
+    label: str
+    keywords: list[str]  # the words that set it apart from the theme's other sub-themes
+    messages: int
+    voices: int  # distinct members voicing it, echoes included
+    quotes: list[Quote]
+
+
 class ThemeDetail(ThemePublic):
     quotes: list[Quote]
+    subthemes: list[SubTheme]  # largest first; empty when the theme does not split
     messages_page: list[ThemeMessage]
     total_messages: int
     offset: int

@@ -227,6 +227,7 @@ def save_themes(session: Session, run: Run, themes: Sequence, past_ids: Sequence
         row.is_demand = theme.demand_share >= min_demand_share
         row.lifecycle, row.emerging, row.growth = act.lifecycle, act.emerging, act.growth
         row.recent_voices, row.prior_voices = act.recent_voices, act.prior_voices
+        row.subthemes = [dict(sub) for sub in theme.subthemes]
         session.add(row)
         session.flush()
         session.execute(ThemeMessage.__table__.insert(), [

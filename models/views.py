@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from models import cards, store
-from models.schemas import (CommunityPublic, MemberTagsPublic, Quote, RunPublic, ThemeDetail,
+from models.schemas import (CommunityPublic, MemberTagsPublic, Quote, RunPublic, SubTheme, ThemeDetail,
                             ThemeMessage, ThemeMessagesPage, ThemePublic, ThemeTrend, TrendDay)
 from models.schemas import MemberLayerPublic, MembersPublic, MemberSummary
 from models.schemas import (ApiKeyPublic, ChangesPage, MarkTag, MarkTagPage, MemberItem, MembersPage, TagBrief,
@@ -100,12 +100,17 @@ def theme_detail(session: Session, theme_id: int, limit: int = 50, offset: int =
                  community_id: int | None = None) -> ThemeDetail:
     theme = _theme(session, theme_id, community_id)
     community = session.get(Community, theme.community_id).name
-    quoted = store.messages_by_id(session, theme.quotes)
+    subthemes = theme.subthemes or []
+    quoted = store.messages_by_id(session, [*theme.quotes, *(i for sub in subthemes for i in sub["quotes"])])
+
+    def quotes(ids: list[int]) -> list[Quote]:
+        return [Quote(message_id=m.id, sender_name=m.sender_name, sent_at=store.utc(m.sent_at), text=m.text)
+                for i in ids if (m := quoted.get(i))]
+
     total, page = _messages(session, theme_id, limit, offset)
     return ThemeDetail(
-        **theme_public(theme, community).model_dump(),
-        quotes=[Quote(message_id=m.id, sender_name=m.sender_name, sent_at=store.utc(m.sent_at), text=m.text)
-                for i in theme.quotes if (m := quoted.get(i))],
+        **theme_public(theme, community).model_dump(), quotes=quotes(theme.quotes),
+        subthemes=[SubTheme(**(sub | {"quotes": quotes(sub["quotes"])})) for sub in subthemes],
         messages_page=page, total_messages=total, offset=offset, limit=limit)
 
 

@@ -1,6 +1,7 @@
 """Group message vectors into themes: hdbscan after UMAP over a neighbour graph that weighs the
 messages' keywords beside their vectors, then guarded merges of near-twin themes and outliers
-joined to the nearest theme when as close as its own members."""
+joined to the nearest theme when as close as its own members; and, one level down, each
+theme's sub-themes (hdbscan again on the same layout at a finer size)."""
 from __future__ import annotations
 
 import math
@@ -13,13 +14,6 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 OUTLIER = -1
-
-
-class Clusterer(ABC):
-    @abstractmethod
-    def fit_predict(self, vectors: np.ndarray, tokens: Sequence[Sequence[str]] | None = None) -> np.ndarray:
-        """One label per row: 0..k-1 for themes, -1 for outliers; ``tokens`` (each row's keywords)
-        may be used or ignored."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +29,29 @@ class Clustering:
     #: themes hdbscan found before near-twins were merged
     raw_themes: int
     parameters: dict = field(default_factory=dict)
+    #: each row's sub-theme 0..m-1 (every sub-theme inside one theme), OUTLIER for outliers and
+    #: members of a theme that does not split; None: sub-themes not asked for
+    sub_labels: np.ndarray | None = None
+
+    @property
+    def fine_labels(self) -> np.ndarray:
+        """The finer of the two levels as one flat clustering: each row's sub-theme, or its theme
+        where the theme does not split (numbered after the sub-themes); outliers stay OUTLIER."""
+        if self.sub_labels is None:
+            return self.labels
+        offset = int(self.sub_labels.max()) + 1
+        return np.where(self.sub_labels >= 0, self.sub_labels, np.where(self.labels >= 0, offset + self.labels, OUTLIER))
+
+
+class Clusterer(ABC):
+    @abstractmethod
+    def fit(self, vectors: np.ndarray, tokens: Sequence[Sequence[str]] | None = None) -> Clustering:
+        """Themes (0..k-1, -1 for outliers) and, where the clusterer finds them, sub-themes;
+        ``tokens`` (each row's keywords) may be used or ignored."""
+
+    def fit_predict(self, vectors: np.ndarray, tokens: Sequence[Sequence[str]] | None = None) -> np.ndarray:
+        """One label per row: 0..k-1 for themes, -1 for outliers."""
+        return self.fit(vectors, tokens).labels
 
 
 def outlier_rate(labels: np.ndarray) -> float:
@@ -76,6 +93,11 @@ class HdbscanClusterer(Clusterer):
     keywords (a tight theme still takes a message that nothing belonging elsewhere comes as
     close to). Deterministic for a given input and ``seed``. Defaults and
     their measurements: docs/DESIGN.md, docs/RESULTS.md (Themes).
+
+    Sub-themes (``sub_share``; None: none): hdbscan once more on the same UMAP layout with
+    ``sub_share`` x the theme size; a theme splits when at least two of those finer clusters
+    hold half that size of its members each, and then every member of it joins the nearest of
+    them (vector centroids). A theme that holds fewer stays whole.
     """
 
     min_cluster_size: int | None = None
@@ -98,12 +120,10 @@ class HdbscanClusterer(Clusterer):
     selection: str = "eom"
     max_share: float | None = 0.5
     max_fit: int = 20_000
+    sub_share: float | None = 0.6
 
     def size_for(self, n: int) -> int:
         return self.min_cluster_size or max(self.floor, round(self.size_factor * math.sqrt(n)))
-
-    def fit_predict(self, vectors: np.ndarray, tokens: Sequence[Sequence[str]] | None = None) -> np.ndarray:
-        return self.fit(vectors, tokens).labels
 
     def fit(self, vectors: np.ndarray, tokens: Sequence[Sequence[str]] | None = None) -> Clustering:
         """Cluster ``vectors`` (rows of unit length); ``tokens`` (one keyword list per row) shape
@@ -116,10 +136,12 @@ class HdbscanClusterer(Clusterer):
                                      "keywords": tokens is not None}
         if len(fit_rows) < 2 * size:
             labels = np.full(n, OUTLIER)
-            return Clustering(labels, outlier_rate(labels), outlier_rate(labels), 0, 0, parameters)
+            return Clustering(labels, outlier_rate(labels), outlier_rate(labels), 0, 0, parameters,
+                              labels.copy() if self.sub_share else None)
         words = keyword_matrix(tokens, self.keyword_chars) if tokens is not None and self.word_share else None
         fit_words = None if words is None else words[fit_rows]
-        raw = self._hdbscan(self._reduce(vectors[fit_rows], fit_words), size)
+        points = self._reduce(vectors[fit_rows], fit_words)
+        raw = self._hdbscan(points, size)
         labels = np.full(n, OUTLIER)
         labels[fit_rows] = raw
         raw_rate = outlier_rate(labels) if len(fit_rows) == n else outlier_rate(raw)
@@ -130,7 +152,15 @@ class HdbscanClusterer(Clusterer):
             labels = reassign_outliers(vectors, labels, self.reassign_similarity, quantile=self.reassign_quantile,
                                        separation=self.reassign_separation, words=words, word_share=self.word_share,
                                        tokens=tokens, top=self.reassign_keywords)
-        return Clustering(labels, outlier_rate(labels), raw_rate, int(labels.max()) + 1, raw_themes, parameters)
+        sub_labels = None
+        if self.sub_share:
+            sub_size = max(5, round(self.sub_share * size))
+            finer = np.full(n, OUTLIER)
+            finer[fit_rows] = self._hdbscan(points, sub_size)
+            sub_labels = split_themes(vectors, labels, finer, least=sub_size // 2)
+            parameters["sub_theme_size"] = sub_size
+        return Clustering(labels, outlier_rate(labels), raw_rate, int(labels.max()) + 1, raw_themes, parameters,
+                          sub_labels)
 
     def _fit_rows(self, n: int) -> np.ndarray:
         if n <= self.max_fit:
@@ -161,6 +191,29 @@ class HdbscanClusterer(Clusterer):
         return hdbscan.HDBSCAN(min_cluster_size=size, min_samples=min_samples, cluster_selection_method=self.selection,
                                max_cluster_size=max(largest, 2 * size) if largest else 0
                                ).fit_predict(points.astype(np.float64))
+
+
+def split_themes(vectors: np.ndarray, labels: np.ndarray, finer: np.ndarray, least: int) -> np.ndarray:
+    """Sub-themes from a finer clustering ``finer`` of the same rows: a theme splits where at
+    least two finer clusters hold ``least`` of its members each; every member of a split theme
+    joins the nearest of those (cosine to their vector centroids), the rest stay OUTLIER.
+    Numbered 0..m-1 theme by theme."""
+    sub_labels = np.full(len(labels), OUTLIER)
+    next_id = 0
+    for theme in range(int(labels.max()) + 1):
+        rows = np.flatnonzero(labels == theme)
+        parts, counts = np.unique(finer[rows], return_counts=True)
+        parts = parts[(parts != OUTLIER) & (counts >= least)]
+        if len(parts) < 2:
+            continue
+        local = np.full(len(rows), OUTLIER)
+        for number, part in enumerate(parts):
+            local[finer[rows] == part] = number
+        rest = local == OUTLIER
+        local[rest] = (vectors[rows[rest]] @ centroids(vectors[rows], local).T).argmax(axis=1)
+        sub_labels[rows] = next_id + local
+        next_id += len(parts)
+    return sub_labels
 
 
 def keyword_chars(words: Sequence[str]) -> list[str]:

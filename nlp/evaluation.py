@@ -36,13 +36,18 @@ def evaluate_clustering(texts: Sequence[str], labels: Sequence[str], embedder: E
     """Segment, embed, cluster and compare with the labels; as in the nightly flow, the texts'
     jieba keywords shape the clusterer's neighbour graph (weighed as the embedder asks unless a
     clusterer is given), vectors are centred where the embedder asks for it, and an LSA embedder
-    without a segmenter uses the same segmenter. ``seconds`` covers all three."""
+    without a segmenter uses the same segmenter. ``seconds`` covers all three. The themes are
+    scored at the top level; ``subthemes`` scores the finer level (``Clustering.fine_labels``:
+    sub-themes, and themes that do not split) where the clusterer finds sub-themes."""
     start = time.perf_counter()
     segmenter = segmenter or Segmenter()
     if isinstance(embedder, LsaEmbedder) and embedder.segmenter is None:
         embedder.segmenter = segmenter
     tokens = segmenter.keywords_all(texts)
     vectors = embedder.for_clustering(embedder.fit_embed(texts))
-    found = (clusterer or HdbscanClusterer(word_share=embedder.keyword_share)).fit_predict(vectors, tokens)
+    found = (clusterer or HdbscanClusterer(word_share=embedder.keyword_share)).fit(vectors, tokens)
     seconds = time.perf_counter() - start
-    return score_clustering(labels, found) | {"seconds": round(seconds, 2)}
+    report = score_clustering(labels, found.labels) | {"seconds": round(seconds, 2)}
+    if found.sub_labels is not None:
+        report["subthemes"] = score_clustering(labels, found.fine_labels)
+    return report

@@ -127,12 +127,13 @@ def main_demand_type(types: Sequence[str]) -> str:
 def represent(messages: Sequence[ChatMessage], token_lists: Sequence[Sequence[str]], vectors: np.ndarray,
               labels: np.ndarray, sentiments: Sequence[float], demand_types: Sequence[str],
               echoed_by: dict[int, list[str]] | None = None, segmenter: Segmenter | None = None,
-              tz: tzinfo = UTC, phrase_sample: int = 300) -> list[Theme]:
+              tz: tzinfo = UTC, phrase_sample: int = 300, sub_labels: np.ndarray | None = None) -> list[Theme]:
     """One Theme per cluster label, in label order; clusters with no keyword are left out.
 
     ``echoed_by`` maps a message id to the members who echoed it ("+1", "同求"): they count
     among the theme's voices. With a ``segmenter``, the label is a key phrase members say
-    (read in the ``phrase_sample`` messages nearest the centroid), else the top keywords."""
+    (read in the ``phrase_sample`` messages nearest the centroid), else the top keywords.
+    With ``sub_labels`` (``Clustering.sub_labels``), each theme lists its sub-themes."""
     echoed_by = echoed_by or {}
     keyword_lists = class_tfidf(token_lists, labels)
     centres = centroids(vectors, labels)
@@ -145,13 +146,9 @@ def represent(messages: Sequence[ChatMessage], token_lists: Sequence[Sequence[st
         members = [messages[i] for i in idx]
         scores = vectors[idx] @ centres[label]
         quotes = pick_quotes(vectors[idx], [m.text for m in members])
-        phrase = None
-        if segmenter is not None:
-            nearest = idx[np.argsort(-scores, kind="stable")[:phrase_sample]]
-            phrase = key_phrase(keywords, [segmenter.tokens(messages[i].text) for i in nearest])
         theme_sentiments = [sentiments[i] for i in idx]
         themes.append(Theme(
-            label=phrase or label_for(keywords, [token_lists[i] for i in idx]),
+            label=name(keywords, idx, scores, messages, token_lists, segmenter, phrase_sample),
             keywords=keywords,
             message_ids=[m.id for m in members],
             member_ids=[m.member for m in members],
@@ -166,5 +163,45 @@ def represent(messages: Sequence[ChatMessage], token_lists: Sequence[Sequence[st
             echo_members=list(dict.fromkeys(m for message in members for m in echoed_by.get(message.id, ()))),
             demand_type=main_demand_type(types),
             sentiment_mix=sentiment_mix(theme_sentiments),
+            subthemes=[] if sub_labels is None else subthemes(idx, sub_labels[idx], messages, token_lists, vectors,
+                                                              echoed_by, segmenter, phrase_sample),
         ))
     return themes
+
+
+def name(keywords: Sequence[str], idx: np.ndarray, scores: np.ndarray, messages: Sequence[ChatMessage],
+         token_lists: Sequence[Sequence[str]], segmenter: Segmenter | None, phrase_sample: int) -> str:
+    """A theme's label: the key phrase its messages nearest the centroid say (with a segmenter),
+    else its top keywords in the order members say them."""
+    phrase = None
+    if segmenter is not None:
+        nearest = idx[np.argsort(-scores, kind="stable")[:phrase_sample]]
+        phrase = key_phrase(keywords, [segmenter.tokens(messages[i].text) for i in nearest])
+    return phrase or label_for(keywords, [token_lists[i] for i in idx])
+
+
+def subthemes(idx: np.ndarray, sub_labels: np.ndarray, messages: Sequence[ChatMessage],
+              token_lists: Sequence[Sequence[str]], vectors: np.ndarray, echoed_by: dict[int, list[str]],
+              segmenter: Segmenter | None, phrase_sample: int, keywords: int = 5) -> list[dict]:
+    """A theme's sub-themes, largest first, each named by the words that set it apart from its
+    siblings (c-TF-IDF within the theme): label, keywords, messages, voices, 3 quotes. One
+    whose members share no word is left out."""
+    if len(idx) == 0 or sub_labels.max() < 0:
+        return []
+    local = np.unique(sub_labels, return_inverse=True)[1].reshape(-1)  # 0..s-1 within the theme
+    theme_tokens = [token_lists[i] for i in idx]
+    keyword_lists = class_tfidf(theme_tokens, local, top=keywords)
+    centres = centroids(vectors[idx], local)
+    found = []
+    for part, words in enumerate(keyword_lists):
+        if not words:  # nothing its members share in words: no name to give it
+            continue
+        rows = np.flatnonzero(local == part)
+        members = [messages[i] for i in idx[rows]]
+        scores = vectors[idx[rows]] @ centres[part]
+        label = name(words, idx[rows], scores, messages, token_lists, segmenter, phrase_sample)
+        quotes = pick_quotes(vectors[idx[rows]], [m.text for m in members], n=3, least=2)
+        found.append({"label": label, "keywords": list(words), "messages": len(rows),
+                      "voices": len({m.member for m in members} | {e for m in members for e in echoed_by.get(m.id, ())}),
+                      "quotes": [members[q].id for q in quotes]})
+    return sorted(found, key=lambda sub: -sub["messages"])

@@ -1,4 +1,5 @@
 """The user's path on the shipped sample: CLI ingest and run, then the HTTP API, on both stores."""
+import html
 import json
 import os
 import socket
@@ -92,6 +93,7 @@ def check_sample(sample_run: dict, sessions) -> None:
     detail = client.get(f"/v1/themes/{themes[0]['id']}", params={"limit": 5}).json()
     assert 3 <= len(detail["quotes"]) <= 5 and len(detail["messages_page"]) == 5
     assert detail["total_messages"] == themes[0]["messages"]
+    check_subthemes(client, themes)
 
     theme_of = {t["id"]: t for t in themes}
     keywords_of = {p["id"]: set(p["keywords"]) for p in PLANTED}
@@ -116,6 +118,23 @@ def check_sample(sample_run: dict, sessions) -> None:
         agreeing += any(keywords_of[strongest] & set(theme_of[t["theme_id"]]["keywords"]) for t in theme_tags[:3])
     assert checked >= 50 and tagged >= 0.9 * checked
     assert agreeing >= 0.85 * checked, f"{agreeing}/{checked} members' top tags match what they said most"
+
+
+def check_subthemes(client, themes: list[dict]) -> None:
+    """Planted themes mix several wordings (contexts x subjects): many split into sub-themes, each
+    inside its theme, quoting its theme's own messages, listed largest first, and shown on the page."""
+    details = [client.get(f"/v1/themes/{t['id']}", params={"limit": 500}).json() for t in themes]
+    split = [d for d in details if d["subthemes"]]
+    assert len(split) >= len(themes) // 4, [d["label"] for d in split]
+    for detail in split:
+        subs = detail["subthemes"]
+        assert len(subs) >= 2 and [s["messages"] for s in subs] == sorted((s["messages"] for s in subs), reverse=True)
+        assert sum(s["messages"] for s in subs) <= detail["messages"] == len(detail["messages_page"])
+        own = {m["message_id"] for m in detail["messages_page"]}
+        assert all(1 <= len(s["quotes"]) <= 3 and {q["message_id"] for q in s["quotes"]} <= own for s in subs)
+        assert all(s["label"] and s["keywords"] and 0 < s["voices"] <= detail["voices"] for s in subs)
+    page = client.get(f"/themes/{split[0]['id']}").text
+    assert "细分需求" in page and all(html.escape(s["label"]) in page for s in split[0]["subthemes"])
 
 
 def free_port() -> int:

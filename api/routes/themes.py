@@ -46,7 +46,7 @@ def read_themes(
 @router.get("/themes/{theme_id}")
 def read_theme(session: SessionDep, scope: ScopeDep, theme_id: int,
                limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Offset = 0) -> ThemeDetail:
-    """One theme: label, keywords, quotes, sentiment, voices, lifecycle and a page of its messages."""
+    """One theme: label, keywords, quotes, sentiment, voices, lifecycle, its sub-themes and a page of its messages."""
     return views.theme_detail(session, theme_id, limit, offset, scope.community_id)
 
 

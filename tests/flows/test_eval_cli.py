@@ -47,6 +47,7 @@ def test_eval_cluster_prints_one_json_object(labelled_files, embedder, model_id)
     assert set(report) >= {"nmi", "ari", "outlier_rate", "n_themes", "seconds"}
     assert report["nmi"] > 0.5 and report["n_themes"] >= 2 and report["outlier_rate"] < 0.5
     assert report["embedder"].startswith(model_id)
+    assert report["subthemes"]["n_themes"] >= report["n_themes"]  # the finer level, scored alike
 
 
 def test_eval_errors_are_one_line(tmp_path, labelled_files):

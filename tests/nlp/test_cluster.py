@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from nlp.cluster import (OUTLIER, Clustering, HdbscanClusterer, keyword_matrix, merge_close, nearest_neighbours,
-                         outlier_rate, reassign_outliers, top_keywords)
+                         outlier_rate, reassign_outliers, split_themes, top_keywords)
 
 
 def blobs(seed=0, per=40, dim=8, groups=3, spread=0.05, noise=10):
@@ -294,3 +294,39 @@ def test_same_chat_messages_give_the_same_themes_every_time():
     assert first.n_themes >= 5
     for _ in range(2):
         assert np.array_equal(first.labels, HdbscanClusterer().fit_predict(vectors, tokens))
+
+
+def two_level_blobs(per=30, spread=0.03, seed=0):
+    """Two themes far apart, each made of two tighter sub-groups of ``per`` rows: rows 0..4*per-1."""
+    rng = np.random.default_rng(seed)
+    dim = 6
+    centres = [np.eye(dim)[p] + side * 0.4 * np.eye(dim)[p + 2] for p in (0, 1) for side in (1, -1)]
+    points = np.vstack([c + rng.normal(0, spread, (per, dim)) for c in centres])
+    return points / np.linalg.norm(points, axis=1, keepdims=True)
+
+
+def test_themes_split_into_sub_themes_found_at_a_finer_size():
+    vectors = two_level_blobs()
+    found = HdbscanClusterer(min_cluster_size=40, reduce_to=None).fit(vectors)  # sub-groups of 30 cannot be themes
+    assert found.n_themes == 2 and found.parameters["sub_theme_size"] == 24
+    assert [len(set(found.labels[i:i + 60])) for i in (0, 60)] == [1, 1]
+    subs = found.sub_labels
+    assert sorted(set(subs.tolist())) == [0, 1, 2, 3]
+    assert all(len(set(subs[i:i + 30])) == 1 for i in range(0, 120, 30))  # each sub-group is one sub-theme
+    for sub in range(4):  # and each sub-theme lies inside one theme
+        assert len(set(found.labels[subs == sub])) == 1
+    assert np.array_equal(found.fine_labels, subs)
+    again = HdbscanClusterer(min_cluster_size=40, reduce_to=None).fit(vectors)
+    assert np.array_equal(again.sub_labels, subs)
+    assert HdbscanClusterer(min_cluster_size=40, reduce_to=None, sub_share=None).fit(vectors).sub_labels is None
+
+
+def test_split_themes_keeps_whole_a_theme_without_two_parts_and_places_every_member_of_a_split_one():
+    vectors = unit([[1, 0.1, 0], [1, -0.1, 0], [1, 0.2, 0], [0.1, 1, 0], [-0.1, 1, 0], [0, 1, 0.1], [0, 0, 1], [0, 0.1, 1]])
+    labels = np.array([0, 0, 0, 0, 0, 0, 1, 1])
+    finer = np.array([5, 5, OUTLIER, 7, 7, 9, 2, OUTLIER])  # theme 0: parts 5 and 7 (9 too small); theme 1: one part
+    subs = split_themes(vectors, labels, finer, least=2)
+    assert subs.tolist() == [0, 0, 0, 1, 1, 1, OUTLIER, OUTLIER]  # the loose rows join the nearest part
+    found = Clustering(labels, 0.0, 0.0, 2, 2, sub_labels=subs)
+    assert found.fine_labels.tolist() == [0, 0, 0, 1, 1, 1, 3, 3]  # theme 1 stays whole, numbered after
+    assert Clustering(np.array([0, OUTLIER]), 0.5, 0.5, 1, 1).fine_labels.tolist() == [0, OUTLIER]

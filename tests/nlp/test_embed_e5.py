@@ -83,9 +83,9 @@ def test_evaluation_centres_and_weighs_keywords_as_the_embedder_asks(e5, monkeyp
     seen = {}
 
     class Spy(HdbscanClusterer):
-        def fit_predict(self, vectors, tokens=None):
+        def fit(self, vectors, tokens=None):
             seen["mean"], seen["share"] = np.linalg.norm(vectors.mean(axis=0)), self.word_share
-            return super().fit_predict(vectors, tokens)
+            return super().fit(vectors, tokens)
 
     texts = (COFFEE + MAKEUP + PETS) * 3
     labels = ["coffee"] * 4 + ["makeup"] * 4 + ["pets"] * 4

@@ -28,13 +28,16 @@ def test_evaluate_clustering_keys_and_timing():
     report = evaluate_clustering(texts, labels, LsaEmbedder(dim=4), HdbscanClusterer(min_cluster_size=5, reduce_to=None))
     assert set(report) >= {"nmi", "ari", "ami", "outlier_rate", "n_themes", "seconds"}
     assert report["seconds"] >= 0 and report["n"] == 30
+    assert set(report["subthemes"]) >= {"nmi", "ari", "ami", "outlier_rate", "n_themes"}
+    assert report["subthemes"]["n_themes"] >= report["n_themes"]
+    assert report["subthemes"]["outlier_rate"] == report["outlier_rate"]  # sub-themes split themes, outliers stay
 
 
 def test_evaluate_clustering_gives_the_clusterer_the_texts_keywords():
     class Spy(HdbscanClusterer):
-        def fit_predict(self, vectors, tokens=None):
+        def fit(self, vectors, tokens=None):
             self.tokens = tokens
-            return super().fit_predict(vectors, tokens)
+            return super().fit(vectors, tokens)
 
     texts = ["低因咖啡豆有吗", "想要低因的拿铁", "粉底液要快", "美妆蛋不均匀"] * 5
     spy = Spy(min_cluster_size=5, reduce_to=None)

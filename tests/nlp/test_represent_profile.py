@@ -96,3 +96,24 @@ def test_series_counts_voices_per_local_day_and_sentiment_mix():
     series = daily_series(messages, [0.5, -0.5, 1.0], ZoneInfo("Asia/Shanghai"))
     assert series == [("2026-10-02", 2, 2, 0.0), ("2026-10-03", 0, 0, 0.0), ("2026-10-04", 1, 1, 1.0)]
     assert sentiment_mix([0.5, -0.5, 0.0, 0.05]) == {"negative": 0.25, "neutral": 0.5, "positive": 0.25}
+
+
+def test_a_split_theme_lists_its_sub_themes_named_by_what_sets_them_apart():
+    rows = [("a", ["低因", "拿铁", "燕麦"]), ("b", ["低因", "拿铁", "燕麦"]), ("c", ["低因", "拿铁"]),
+            ("d", ["低因", "失眠", "晚上"]), ("e", ["低因", "失眠", "晚上"]), ("a", ["低因", "失眠"]),
+            ("f", ["天气", "下雨"]), ("g", ["天气", "下雨"])]
+    messages = [ChatMessage(i, m, "g", DAY, " ".join(t)) for i, (m, t) in enumerate(rows)]
+    vectors = np.array([[1, 0.2, 0, 0], [1, 0.2, 0, 0.6], [1, 0.2, 0, -0.6],
+                        [1, -0.2, 0, 0], [1, -0.2, 0, 0.6], [1, -0.2, 0, -0.6], [0, 0, 1, 0], [0, 0, 1, 0.1]])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    labels = np.array([0, 0, 0, 0, 0, 0, 1, 1])
+    sub_labels = np.array([0, 0, 0, 1, 1, 1, -1, -1])
+    split, whole = represent(messages, [t for _, t in rows], vectors, labels, [0.0] * 8, ["need"] * 8,
+                             echoed_by={3: ["x"]}, sub_labels=sub_labels)
+    assert whole.subthemes == [] and len(split.subthemes) == 2
+    latte, sleep = split.subthemes
+    assert "低因" not in latte["keywords"][:2] and {"拿铁", "燕麦"} <= set(latte["keywords"])  # said in both: not theirs
+    assert latte["label"] in ("拿铁燕麦", "燕麦拿铁") and sleep["label"] in ("失眠晚上", "晚上失眠")
+    assert (latte["messages"], latte["voices"]) == (3, 3) and (sleep["messages"], sleep["voices"]) == (3, 4)  # x echoed
+    assert set(latte["quotes"]) <= {0, 1, 2} and set(sleep["quotes"]) <= {3, 4, 5} and len(latte["quotes"]) >= 2
+    assert represent(messages, [t for _, t in rows], vectors, labels, [0.0] * 8, ["need"] * 8)[0].subthemes == []
