@@ -39,8 +39,8 @@ class Clustering:
         where the theme does not split (numbered after the sub-themes); outliers stay OUTLIER."""
         if self.sub_labels is None:
             return self.labels
-        offset = int(self.sub_labels.max()) + 1
-        return np.where(self.sub_labels >= 0, self.sub_labels, np.where(self.labels >= 0, offset + self.labels, OUTLIER))
+        whole = np.where(self.labels >= 0, int(self.sub_labels.max()) + 1 + self.labels, OUTLIER)
+        return np.where(self.sub_labels >= 0, self.sub_labels, whole)
 
 
 class Clusterer(ABC):

@@ -201,7 +201,7 @@ def subthemes(idx: np.ndarray, sub_labels: np.ndarray, messages: Sequence[ChatMe
         scores = vectors[idx[rows]] @ centres[part]
         label = name(words, idx[rows], scores, messages, token_lists, segmenter, phrase_sample)
         quotes = pick_quotes(vectors[idx[rows]], [m.text for m in members], n=3, least=2)
-        found.append({"label": label, "keywords": list(words), "messages": len(rows),
-                      "voices": len({m.member for m in members} | {e for m in members for e in echoed_by.get(m.id, ())}),
+        voices = {m.member for m in members} | {e for m in members for e in echoed_by.get(m.id, ())}
+        found.append({"label": label, "keywords": list(words), "messages": len(rows), "voices": len(voices),
                       "quotes": [members[q].id for q in quotes]})
     return sorted(found, key=lambda sub: -sub["messages"])

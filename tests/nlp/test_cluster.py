@@ -322,7 +322,8 @@ def test_themes_split_into_sub_themes_found_at_a_finer_size():
 
 
 def test_split_themes_keeps_whole_a_theme_without_two_parts_and_places_every_member_of_a_split_one():
-    vectors = unit([[1, 0.1, 0], [1, -0.1, 0], [1, 0.2, 0], [0.1, 1, 0], [-0.1, 1, 0], [0, 1, 0.1], [0, 0, 1], [0, 0.1, 1]])
+    vectors = unit([[1, 0.1, 0], [1, -0.1, 0], [1, 0.2, 0], [0.1, 1, 0], [-0.1, 1, 0], [0, 1, 0.1],
+                    [0, 0, 1], [0, 0.1, 1]])
     labels = np.array([0, 0, 0, 0, 0, 0, 1, 1])
     finer = np.array([5, 5, OUTLIER, 7, 7, 9, 2, OUTLIER])  # theme 0: parts 5 and 7 (9 too small); theme 1: one part
     subs = split_themes(vectors, labels, finer, least=2)
