@@ -100,7 +100,8 @@ def measure(size: int, workdir: Path, again: bool = False, embedder: str = "lsa"
         ingest_s, _, ingested = child(["ingest", str(export), "--community", "scale"], env)
     run_s, peak_mb, ran = child(["run", "--community", "scale"], env)
     return {"messages": size, "embedder": embedder, "distinct_texts": len(set(texts)),
-            "baseline_jieba_s": round(baseline, 2), "night": 2 if again else 1, "ingest_s": ingest_s and round(ingest_s, 1), "run_s": round(run_s, 1),
+            "baseline_jieba_s": round(baseline, 2), "night": 2 if again else 1,
+            "ingest_s": ingest_s and round(ingest_s, 1), "run_s": round(run_s, 1),
             "run_x_baseline": round(run_s / baseline, 1),
             "run_peak_rss_mb": round(peak_mb), "embedded_texts": ran.get("embedded_texts"),
             "themes": ran["themes"], "demand_themes": ran["demand_themes"],

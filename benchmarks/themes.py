@@ -228,12 +228,12 @@ def versus_bertopic(corpus: str, texts: list[str], labels: list[str], bertopic_r
     for name, (options, with_keywords) in qunsheng_rows.items():
         options = {"word_share": embedder.keyword_share} | options
         found, seconds = timed(HdbscanClusterer(**options).fit, vectors, tokens if with_keywords else None)
-        rows.append(base | {"method": name, **score_clustering(labels, found.labels), "seconds": seconds})
+        levels = {name: found.labels}
         if name == "qunsheng (default)":  # the same run, scored one level down
-            rows.append(base | {"method": SUB_THEMES_ROW, **score_clustering(labels, found.fine_labels),
-                                "seconds": seconds})
-        for row in rows[-2 if name == "qunsheng (default)" else -1:]:
-            print(json.dumps(row, ensure_ascii=False), flush=True)
+            levels[SUB_THEMES_ROW] = found.fine_labels
+        for method, labelled in levels.items():
+            rows.append(base | {"method": method, **score_clustering(labels, labelled), "seconds": seconds})
+            print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
     try:
         from bertopic import BERTopic
     except ImportError:

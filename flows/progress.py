@@ -43,8 +43,6 @@ class Steps:
         return self
 
     def inner(self, what: str, done: int, total: int) -> None:
-        if self._progress is None:
-            return
         if self._inner is None:
             self._inner = self._progress.add_task(f"  {what}", total=total)
         self._progress.update(self._inner, completed=done, total=total)

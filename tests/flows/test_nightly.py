@@ -112,7 +112,6 @@ def test_a_night_stopped_while_embedding_keeps_the_chunks_it_saved(database_url,
                 raise KeyboardInterrupt  # an operator's Ctrl-C half-way through a first import
             return super().embed(texts)
 
-    sessions  # migrates the store
     texts = [f"第{n}条想要低因咖啡" for n in range(5)]
     with pytest.raises(KeyboardInterrupt):
         _embed_with_cache(database_url, StopsAtSecondChunk(str(tiny_model)), texts, chunk=2)
