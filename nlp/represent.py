@@ -185,8 +185,10 @@ def subthemes(idx: np.ndarray, sub_labels: np.ndarray, messages: Sequence[ChatMe
               segmenter: Segmenter | None, phrase_sample: int, keywords: int = 5) -> list[dict]:
     """A theme's sub-themes, largest first, each named by the words that set it apart from its
     siblings (c-TF-IDF within the theme): label, keywords, messages, voices, 3 quotes. One
-    whose members share no word is left out."""
-    if len(idx) == 0 or sub_labels.max() < 0:
+    whose members share no word is left out, and so are rows in no sub-theme (OUTLIER)."""
+    inside = sub_labels >= 0
+    idx, sub_labels = idx[inside], sub_labels[inside]
+    if len(idx) == 0:
         return []
     local = np.unique(sub_labels, return_inverse=True)[1].reshape(-1)  # 0..s-1 within the theme
     theme_tokens = [token_lists[i] for i in idx]
