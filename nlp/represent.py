@@ -10,14 +10,15 @@ import numpy as np
 from nlp.cluster import OUTLIER, centroids
 from nlp.demand import VOICING, demand_mix, demand_share
 from nlp.records import ChatMessage, Theme
-from nlp.segment import Segmenter
+from nlp.segment import Segmenter, function_word
 
 
 def class_tfidf(token_lists: Sequence[Sequence[str]], labels: np.ndarray, top: int = 10) -> list[list[str]]:
     """Keywords per theme by c-TF-IDF (BERTopic's class-based TF-IDF).
 
     Outliers form one extra background class, so words common everywhere score low.
-    A word counts once per message, so one chatty message cannot make a keyword.
+    A word counts once per message, so one chatty message cannot make a keyword, and function
+    words (总是, 一块: ``nlp.segment.function_word``) are never keywords, so never in a label.
     """
     k = int(labels.max()) + 1 if len(labels) else 0
     counts = [Counter() for _ in range(k + 1)]  # the last one is the background
@@ -30,7 +31,8 @@ def class_tfidf(token_lists: Sequence[Sequence[str]], labels: np.ndarray, top: i
     keywords = []
     for c in counts[:k]:
         size = sum(c.values()) or 1
-        scores = {w: (n / size) * np.log(1 + average_words / total[w]) for w, n in c.items() if n >= 2}
+        scores = {w: (n / size) * np.log(1 + average_words / total[w]) for w, n in c.items()
+                  if n >= 2 and not function_word(w)}
         keywords.append(sorted(scores, key=lambda w: (-scores[w], w))[:top])
     return keywords
 
@@ -68,7 +70,7 @@ def key_phrase(keywords: Sequence[str], spoken: Sequence[Sequence[str]], top: in
 def _is_phrase(run: tuple[str, ...], weight: dict[str, float], core: Sequence[str], max_chars: int) -> bool:
     words = run[::2] if len(run) == 3 and run[1] in LINKS else run
     return (all(w in weight for w in words) and len(set(words)) == len(words) and any(w in core for w in words)
-            and len("".join(run)) <= max_chars)
+            and len("".join(run)) <= max_chars and not run[-1].endswith("得"))  # 毛球吐得 is unfinished
 
 
 def pick_quotes(vectors: np.ndarray, texts: Sequence[str], n: int = 5, least: int = 3, diversity: float = 0.3,

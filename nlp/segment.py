@@ -37,6 +37,11 @@ CHUNK_TEXTS = 4_000
 
 Engine = Literal["auto", "rjieba", "jieba"]
 log = logging.getLogger(__name__)
+#: jieba part-of-speech tags of words that carry no topic: conjunctions, prepositions, pronouns,
+#: particles, interjections (总是, 如何, 这种, 哈哈). Not adverbs: jieba tags 绝地 (求生) and 真实 so
+FUNCTION_TAGS = frozenset({"c", "p", "r", "u", "ud", "ug", "uj", "ul", "uv", "uz", "y", "e", "o", "zg"})
+#: numerals that count one or a few of something (一块, 一款, 几天); 六个月 and 五分钟 say something
+VAGUE_NUMBER = re.compile(r"^[一几多]")
 
 
 def read_words(path: Path) -> list[str]:
@@ -132,6 +137,26 @@ class Segmenter:
         lists = ([sys.intern(w) for w in tokens if self.is_keyword(w)] for tokens in self.segment_all(unique, workers))
         found = dict(zip(unique, lists))
         return [found[t] for t in texts]
+
+
+def function_word(word: str) -> bool:
+    """Whether jieba's dictionary tags ``word`` as a function word (``FUNCTION_TAGS``) or a vague
+    number (``VAGUE_NUMBER``): fine for clustering, wrong in a theme's name. Words outside jieba's
+    dictionary (brand and community words, the HMM's new words) are content."""
+    return word in _function_words()
+
+
+@lru_cache(maxsize=1)
+def _function_words() -> frozenset[str]:
+    import jieba
+
+    words = set()
+    with jieba.get_dict_file() as lines:  # "word freq tag" per line
+        for line in lines:
+            word, _, tag = line.decode("utf-8").split()
+            if tag in FUNCTION_TAGS or tag == "m" and VAGUE_NUMBER.match(word):
+                words.add(word)
+    return frozenset(words)
 
 
 def _jieba_tokenizer(cache_file: Path | None):

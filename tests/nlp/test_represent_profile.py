@@ -27,6 +27,12 @@ def test_class_tfidf_ranks_theme_words_first():
     assert "天气" not in keywords[0] + keywords[1]
 
 
+def test_function_words_are_never_keywords():
+    tokens = [["美妆蛋", "总是", "一块", "不匀"], ["美妆蛋", "总是", "一块"], ["总是", "一块", "不匀"], ["天气", "下雨"]]
+    assert class_tfidf(tokens, np.array([0, 0, 0, -1])) == [["不匀", "美妆蛋"]]  # 总是 (c), 一块 (a vague m)
+    assert class_tfidf([["六个月", "辅食"]] * 2, np.array([0, 0])) == [["六个月", "辅食"]]  # an age says something
+
+
 def test_label_keeps_spoken_order():
     assert label_for(["素颜", "伪"], [["伪", "素颜"], ["伪", "素颜"]]) == "伪素颜"
     assert label_for(["湿疹"], [["湿疹"]]) == "湿疹"
@@ -67,6 +73,10 @@ def test_key_phrase_is_what_members_say():
     spoken = [["想要", "低因", "咖啡"], ["低因", "咖啡", "有吗"], ["晚上", "喝", "低因", "咖啡"], ["咖啡", "低因"]]
     assert key_phrase(["低因", "咖啡", "晚上"], spoken) == "低因咖啡"
     assert key_phrase(["低因", "咖啡"], spoken[:1]) is None  # said once is not a phrase
+    vomit = [["毛球", "吐得", "一地"], ["毛球", "吐得", "满地"], ["一地", "毛球"], ["一地", "毛球"]]
+    assert key_phrase(["毛球", "吐得", "一地"], vomit[:2]) is None  # a phrase never stops at a verb with 得
+    assert key_phrase(["毛球", "吐得", "一地"], vomit) == "一地毛球"
+    assert key_phrase(["米粉", "冲得", "太稠"], [["米粉", "冲得", "太稠"]] * 2) == "米粉冲得太稠"
 
 
 def test_a_key_phrase_holds_a_core_keyword_and_may_be_joined_by_de():

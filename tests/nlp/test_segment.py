@@ -6,7 +6,7 @@ import jieba
 import pytest
 
 from nlp import segment
-from nlp.segment import DICTS, Segmenter, parse_entry, read_words
+from nlp.segment import DICTS, Segmenter, function_word, parse_entry, read_words
 
 CHAT = ("想要伪素颜效果", "有没有低因的咖啡豆推荐", "宝宝红屁屁怎么办", "熬夜党求推荐遮瑕", "手冲和冷萃哪个好喝",
         "夜醒好几次", "这个粉底液卡粉吗", "燕麦拿铁yyds", "绝绝子！", "哈哈哈哈哈", "要不起要不起要不起",
@@ -182,3 +182,8 @@ def test_segmenting_workers_die_on_sigterm_whatever_handler_the_parent_has(fast)
             assert pool.apply(signal.getsignal, (signal.SIGTERM,)) == signal.SIG_DFL
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def test_function_words_are_read_from_jiebas_tags():
+    assert all(map(function_word, ["总是", "如何", "这种", "的", "哈哈", "一块", "一款", "几天"]))
+    assert not any(map(function_word, ["六个月", "五分钟", "绝地", "美妆蛋", "充电宝", "觉得", "低因"]))
