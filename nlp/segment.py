@@ -38,7 +38,8 @@ CHUNK_TEXTS = 4_000
 Engine = Literal["auto", "rjieba", "jieba"]
 log = logging.getLogger(__name__)
 #: jieba part-of-speech tags of words that carry no topic: conjunctions, prepositions, pronouns,
-#: particles, interjections (总是, 如何, 这种, 哈哈). Not adverbs: jieba tags 绝地 (求生) and 真实 so
+#: particles, interjections (总是, 如何, 这种, 哈哈). Adverbs stay: jieba's dictionary tags 绝地 (求生)
+#: and 真实 as adverbs
 FUNCTION_TAGS = frozenset({"c", "p", "r", "u", "ud", "ug", "uj", "ul", "uv", "uz", "y", "e", "o", "zg"})
 #: numerals that count one or a few of something (一块, 一款, 几天); 六个月 and 五分钟 say something
 VAGUE_NUMBER = re.compile(r"^[一几多]")
