@@ -187,7 +187,8 @@ def subthemes(idx: np.ndarray, sub_labels: np.ndarray, messages: Sequence[ChatMe
               segmenter: Segmenter | None, phrase_sample: int, keywords: int = 5) -> list[dict]:
     """A theme's sub-themes, largest first, each named by the words that set it apart from its
     siblings (c-TF-IDF within the theme): label, keywords, messages, voices, 3 quotes. One
-    whose members share no word is left out, and so are rows in no sub-theme (OUTLIER)."""
+    whose members share no word is left out, and so are rows in no sub-theme (OUTLIER); a
+    theme left with one named part lists none."""
     inside = sub_labels >= 0
     idx, sub_labels = idx[inside], sub_labels[inside]
     if len(idx) == 0:
@@ -208,4 +209,4 @@ def subthemes(idx: np.ndarray, sub_labels: np.ndarray, messages: Sequence[ChatMe
         voices = {m.member for m in members} | {e for m in members for e in echoed_by.get(m.id, ())}
         found.append({"label": label, "keywords": list(words), "messages": len(rows), "voices": len(voices),
                       "quotes": [members[q].id for q in quotes]})
-    return sorted(found, key=lambda sub: -sub["messages"])
+    return sorted(found, key=lambda sub: -sub["messages"]) if len(found) >= 2 else []
