@@ -55,8 +55,9 @@ def key_phrase(keywords: Sequence[str], spoken: Sequence[Sequence[str]], top: in
     """The phrase members actually say: 2-3 adjacent words (``spoken`` keeps every token in
     order) that are all among the theme's ``top`` keywords, or two of them joined by 的, in at
     least 2 messages and ``min_share`` of them, holding one of the ``core`` best keywords (a run
-    of lesser keywords names a side detail: 晚上想来 for the decaf theme); scored by messages x
-    the keywords' c-TF-IDF ranks (1/rank)."""
+    of lesser keywords names a side detail: 晚上想来 for the decaf theme) and not ending on a word
+    fused with 得 (毛球吐得 is unfinished); scored by messages x the keywords' c-TF-IDF ranks
+    (1/rank)."""
     weight = {w: 1 / (rank + 1) for rank, w in enumerate(keywords[:top])}
     found: Counter = Counter()
     for tokens in spoken:
@@ -70,7 +71,7 @@ def key_phrase(keywords: Sequence[str], spoken: Sequence[Sequence[str]], top: in
 def _is_phrase(run: tuple[str, ...], weight: dict[str, float], core: Sequence[str], max_chars: int) -> bool:
     words = run[::2] if len(run) == 3 and run[1] in LINKS else run
     return (all(w in weight for w in words) and len(set(words)) == len(words) and any(w in core for w in words)
-            and len("".join(run)) <= max_chars and not run[-1].endswith("得"))  # 毛球吐得 is unfinished
+            and len("".join(run)) <= max_chars and not run[-1].endswith("得"))
 
 
 def pick_quotes(vectors: np.ndarray, texts: Sequence[str], n: int = 5, least: int = 3, diversity: float = 0.3,
