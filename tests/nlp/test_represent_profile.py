@@ -127,6 +127,8 @@ def test_a_split_theme_lists_its_sub_themes_named_by_what_sets_them_apart():
     assert (latte["messages"], latte["voices"]) == (3, 3) and (sleep["messages"], sleep["voices"]) == (3, 4)  # x echoed
     assert set(latte["quotes"]) <= {0, 1, 2} and set(sleep["quotes"]) <= {3, 4, 5} and len(latte["quotes"]) >= 2
     assert represent(messages, [t for _, t in rows], vectors, labels, [0.0] * 8, ["need"] * 8)[0].subthemes == []
-    sub_labels[[4, 5]] = -1  # members in no sub-theme are not named as a part of their own, and 3 alone
-    assert represent(messages, [t for _, t in rows], vectors, labels, [0.0] * 8, ["need"] * 8,  # shares no word:
-                     sub_labels=sub_labels)[0].subthemes == []  # one named part is no split
+    # rows 4 and 5 in no sub-theme are not named as a part of their own; row 3 alone shares no word;
+    # so one part is named, and one named part is no split
+    sub_labels[[4, 5]] = -1
+    assert represent(messages, [t for _, t in rows], vectors, labels, [0.0] * 8, ["need"] * 8,
+                     sub_labels=sub_labels)[0].subthemes == []
