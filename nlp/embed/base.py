@@ -37,6 +37,16 @@ class Embedder(ABC):
         return centre_rows(vectors) if self.centred else vectors
 
 
+class PretrainedEmbedder(Embedder):
+    """A pretrained sentence encoder (e5, a sentence-transformers model). Its vectors lie in one
+    narrow cone (any two Chinese messages score cosine ~0.9), so a run centres them on the night's
+    mean before clustering, and the clusterer weighs the keyword graph less beside them than beside
+    LSA's: chosen on the DEV sets with e5 and measured again with m3e-small (docs/DESIGN.md)."""
+
+    centred = True
+    keyword_share = 0.6
+
+
 def normalise_rows(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)

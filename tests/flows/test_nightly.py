@@ -85,6 +85,7 @@ def test_run_with_a_sentence_transformers_model_embeds_each_text_once(small_comm
     args = ("--community", small_community, "--embedder", "st", "--model", str(tiny_model), "--min-cluster-size", "10")
     record = run(*args)
     assert record["embedder"] == f"st:{tiny_model}" and record["warnings"] == []
+    assert record["clustering"]["word_share"] == 0.6  # weighed as a pretrained encoder, not as LSA
     assert 0 < record["embedded_texts"] <= record["content_messages"]
     assert run(*args)["embedded_texts"] == 0  # the second night finds every vector in the cache
 
