@@ -3,9 +3,16 @@ import pytest
 from nlp.clean import CleanText, clean, flag_repeated_promotions, redact
 
 
-@pytest.mark.parametrize("text", ["+1", "同求！", "我也想要", "我也这样", "顶顶顶", "蹲一个", "感同身受"])
+@pytest.mark.parametrize("text", ["+1", "同求！", "我也想要", "我也这样", "顶顶顶", "蹲一个", "感同身受", "+10086", "+1+1",
+                                  "+1 太难了", "同", "同款", "坐等", "一样想要", "一模一样", "太真实了", "抱抱[拥抱]"])
 def test_echoes_are_flagged(text):
     assert "echo" in clean(text).flags
+
+
+@pytest.mark.parametrize("text", ["+1 想要低因的豆子有没有", "同款防晒霜哪里买", "一样的价格为什么贵", "坐等降价了好几天还没降",
+                                  "10086打不通", "太真实了吧这个剧", "坐等反弹"])
+def test_a_reply_with_its_own_content_is_no_echo(text):
+    assert "echo" not in clean(text).flags
 
 
 @pytest.mark.parametrize("text", ['"小鹿"邀请"阿May"加入了群聊', '"王姐"撤回了一条消息', "你已添加了小美，现在可以开始聊天了",
