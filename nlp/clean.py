@@ -32,7 +32,8 @@ ECHO = re.compile(
     r"|太真实了?|真实|抱抱|插眼|坐等|蹲+|蹲一个|mark)\s*[!！。~～]*\s*$",
     re.I,
 )
-PROMO = re.compile(r"加微信|加v|加我v|vx|领券|优惠券|刷单|兼职|日结|返利|代理|招募|扫码|私聊我|点击链接|低价出|免费领|薇信|威信", re.I)
+PROMO = re.compile(r"加微信|加v|加我v|vx|(?<![a-z0-9_])wx(?![a-z0-9_])|领券|优惠券|刷单|兼职|日结|返利|代理|招募|扫码|私聊我"
+                   r"|点击链接|点击领取|领取.{0,8}红包|低价出|免费领|薇信|威信", re.I)
 
 # A quote rendered into the text: WeChat's 「name：quoted」 over a dashed rule, or "回复 name：".
 QUOTE_BLOCK = re.compile(r"^\s*[「“\"](?P<quote>.+?)[」”\"]\s*\n\s*(?:-\s*){3,}\n(?P<reply>.*)$", re.S)

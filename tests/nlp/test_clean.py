@@ -33,6 +33,18 @@ def test_promotion_with_link_is_an_ad():
     assert "http" not in result.text
 
 
+@pytest.mark.parametrize("text", ["点击领取双11红包 https://t.cn/A6xYz9Kp 最高888元，手慢无",
+                                  "宝妈在家就能做的副业，不押金不囤货，感兴趣加我 wx: fuli_8899 详情 https://t.cn/R2bK7mQ"])
+def test_red_packet_and_side_job_promotions_are_ads(text):
+    assert "ad" in clean(text).flags
+
+
+@pytest.mark.parametrize("text", ["我好像还预言过双胞胎这件喜事呢！是时候展开一个副业了……", "群主发的红包我领取到了，谢谢大家",
+                                  "@wxid_abc123 这个豆子什么时候到货"])
+def test_chat_about_red_packets_and_side_jobs_is_no_ad(text):
+    assert "ad" not in clean(text).flags
+
+
 def test_mentions_and_emotion_codes_become_features():
     result = clean("@王姐 请问低因的豆子什么时候到货[捂脸]😂")
     assert result.text == "请问低因的豆子什么时候到货"
