@@ -371,7 +371,8 @@ def eval_cluster(input: InputOption, text_col: TextCol, label_col: LabelCol, lim
     from nlp.evaluation import evaluate_clustering
 
     texts, labels = labelled(input, text_col, label_col, limit)
-    chosen, warning = load_embedder(embedder, model or get_settings().embedding_model)
+    settings = get_settings()
+    chosen, warning = load_embedder(embedder, model or settings.embedding_model, **settings.embedding_options)
     if warning:
         typer.echo(f"warning: {warning}", err=True)
     print_json(evaluate_clustering(texts, labels, chosen) | {"embedder": chosen.model_id})

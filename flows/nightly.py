@@ -82,13 +82,15 @@ def score_sentiment(texts: Sequence[str], kind: str, model: str | None) -> list[
 
 @step
 def embed_messages(database_url: str, texts: Sequence[str], kind: str, model: str | None,
-                   segmenter: Segmenter | None = None) -> tuple[np.ndarray, Embedder, str | None, int]:
+                   segmenter: Segmenter | None = None, options: dict | None = None
+                   ) -> tuple[np.ndarray, Embedder, str | None, int]:
     """Vectors for the texts, each distinct text embedded once; returns (vectors, the embedder,
     warning, texts embedded). LSA is refitted on the night's corpus with the run's segmenter; a
     pretrained model's vectors are cached in the store by (model id, text hash), so a night embeds
     only texts no earlier night has seen, and centred on the night's distinct texts when the
-    embedder asks for it."""
-    embedder, warning = load_embedder(kind, model)
+    embedder asks for it. ``options``: how a sentence-transformers model runs (device, batch
+    size, backend)."""
+    embedder, warning = load_embedder(kind, model, **(options or {}))
     if warning:
         get_run_logger().warning(warning)
     unique = list(dict.fromkeys(texts))
@@ -228,7 +230,8 @@ def nightly(community: str, embedder: str | None = None, model: str | None = Non
     """Find the community's demand themes and tag its members, storing it all with a run record."""
     settings = get_settings()
     embedder, model = embedder or settings.embedder, model or settings.embedding_model
-    parameters = {"embedder": embedder, "model": model, "sentiment": settings.sentiment,
+    parameters = {"embedder": embedder, "model": model, "embedding_options": settings.embedding_options,
+                  "sentiment": settings.sentiment,
                   "sentiment_model": settings.resolved_sentiment_model, "min_cluster_size": min_cluster_size,
                   "reassign_similarity": reassign_similarity, "min_demand_share": min_demand_share,
                   "echo_window_seconds": echo_window_seconds, "trend_window_days": trend_window_days,
@@ -264,7 +267,7 @@ def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps:
     demand_types = steps.run("demand", read_demand, texts, parameters["demand"], parameters["demand_model"])
     sentiments = steps.run("sentiment", score_sentiment, texts, parameters["sentiment"], parameters["sentiment_model"])
     vectors, embedder, warning, embedded = steps.run("embed", embed_messages, url, texts, parameters["embedder"],
-                                                     parameters["model"], segmenter)
+                                                     parameters["model"], segmenter, parameters["embedding_options"])
     model_id = embedder.model_id
     clustering = steps.run("cluster", cluster_messages, vectors, parameters["min_cluster_size"],
                            parameters["reassign_similarity"], token_lists, embedder.keyword_share)

@@ -33,6 +33,15 @@ class Settings(BaseSettings):
         "BAAI/bge-small-zh-v1.5",
         description="sentence-transformers model name or local path, used by auto and st.",
     )
+    embedding_device: str | None = Field(
+        None, description="Where the sentence-transformers model runs: cpu, cuda, cuda:1, mps (unset: its own choice).",
+    )
+    embedding_batch_size: int = Field(64, ge=1, description="Texts per forward pass of the sentence-transformers model.")
+    embedding_backend: Literal["torch", "onnx"] = Field(
+        "torch",
+        description="torch, or onnx: the model's ONNX export run by onnxruntime (needs the onnxruntime and optimum "
+        "packages).",
+    )
     timezone: str = Field("Asia/Shanghai", description="Time zone of local times in exports.")
     sentiment: Literal["lexicon", "trained", "transformers"] = Field(
         "lexicon",
@@ -80,6 +89,12 @@ class Settings(BaseSettings):
         if self.demand == "trained":
             return self.demand_model or str(self.data_dir / "models" / "demand")
         return self.demand_model
+
+    @property
+    def embedding_options(self) -> dict:
+        """How the sentence-transformers model is run (``SentenceTransformerEmbedder``'s options)."""
+        return {"device": self.embedding_device, "batch_size": self.embedding_batch_size,
+                "backend": self.embedding_backend}
 
     @property
     def resolved_database_url(self) -> str:

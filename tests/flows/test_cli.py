@@ -22,6 +22,8 @@ def test_read_commands_on_an_empty_store(database_url):
 
 @pytest.mark.parametrize(("variable", "value", "message"), [
     ("QUNSHENG_EMBEDDER", "bogus", "error: bad setting QUNSHENG_EMBEDDER: Input should be 'auto', 'lsa', 'st' or 'e5'"),
+    ("QUNSHENG_EMBEDDING_BACKEND", "tensorrt", "error: bad setting QUNSHENG_EMBEDDING_BACKEND: Input should be 'torch' or"),
+    ("QUNSHENG_EMBEDDING_BATCH_SIZE", "0", "error: bad setting QUNSHENG_EMBEDDING_BATCH_SIZE: Input should be greater"),
     ("QUNSHENG_DATABASE_URL", "foo://bar", "error: bad QUNSHENG_DATABASE_URL: Can't load plugin: sqlalchemy.dialects:foo"),
     ("QUNSHENG_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/x", "error: cannot open the database:"),
 ])

@@ -124,6 +124,36 @@ def test_a_night_stopped_while_embedding_keeps_the_chunks_it_saved(database_url,
     assert np.allclose(vectors, embedder.embed(texts), atol=1e-5)
 
 
+def test_the_embedding_settings_reach_the_model(small_community, tiny_model, monkeypatch, sessions):
+    """QUNSHENG_EMBEDDING_DEVICE / _BATCH_SIZE / _BACKEND: how the nightly flow runs the model."""
+    from sqlalchemy import select
+
+    from models.tables import Run
+    from nlp.embed.sentence_transformers import SentenceTransformerEmbedder, missing_packages
+
+    seen = []
+    real_embed = SentenceTransformerEmbedder.embed
+
+    def watched(self, texts):
+        seen.append((self.batch_size, str(self._model.device)))
+        return real_embed(self, texts)
+
+    monkeypatch.setattr(SentenceTransformerEmbedder, "embed", watched)
+    monkeypatch.setenv("QUNSHENG_EMBEDDING_DEVICE", "cpu")
+    monkeypatch.setenv("QUNSHENG_EMBEDDING_BATCH_SIZE", "3")
+    record = run("--community", small_community, "--embedder", "st", "--model", str(tiny_model))
+    assert record["embedded_texts"] > 0 and set(seen) == {(3, "cpu")}
+    with sessions() as session:
+        stored = session.scalars(select(Run.parameters).where(Run.id == record["run"])).one()
+    assert stored["embedding_options"] == {"device": "cpu", "batch_size": 3, "backend": "torch"}
+
+    if missing_packages("onnx"):  # the ONNX backend asked for where its packages are missing: said, not hidden
+        monkeypatch.setenv("QUNSHENG_EMBEDDING_BACKEND", "onnx")
+        failed = CliRunner().invoke(app, ["run", "--community", small_community, "--embedder", "st",
+                                          "--model", str(tiny_model)])
+        assert failed.exit_code == 1 and "onnxruntime" in failed.output and "Traceback" not in failed.output
+
+
 def test_auto_falls_back_and_records_the_warning(small_community, tmp_path):
     record = run("--community", small_community, "--embedder", "auto", "--model", str(tmp_path / "missing"))
     assert record["embedder"].startswith("e5:") and "missing" in record["warnings"][0]
