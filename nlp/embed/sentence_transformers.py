@@ -46,7 +46,7 @@ class SentenceTransformerEmbedder(PretrainedEmbedder):
         if missing:
             raise EmbedderUnavailable(
                 f"backend {backend!r} for model {model!r} needs {' and '.join(missing)}, not installed here "
-                f"(pip install {' '.join(missing)}), or use backend='torch'"
+                f"(pip install 'sentence-transformers[{backend}]'), or use backend='torch'"
             )
         self.model_id = "st:" + model + ("" if backend == "torch" else f":{backend}")
         self.batch_size, self.device, self.backend = batch_size, device, backend

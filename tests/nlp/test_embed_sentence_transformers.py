@@ -123,6 +123,7 @@ def test_onnx_backend_without_its_packages_says_what_to_install(tiny_model_path,
         SentenceTransformerEmbedder(str(tiny_model_path), backend="onnx")
     message = str(info.value)
     assert "onnxruntime" in message and "optimum" in message and "backend='torch'" in message
+    assert "pip install 'sentence-transformers[onnx]'" in message  # its own extra: optimum's ONNX part is a package apart
 
 
 def test_onnx_backend_where_installed(tiny_model_path, embedder):
