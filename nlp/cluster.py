@@ -4,6 +4,7 @@ joined to the nearest theme when as close as its own members; and, one level dow
 theme's sub-themes (hdbscan again on the same layout at a finer size)."""
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from abc import ABC, abstractmethod
@@ -173,6 +174,7 @@ class HdbscanClusterer(Clusterer):
             return vectors
         import umap  # lazily: numba compiles on first use
 
+        cache_umap_kernels()
         k = min(self.neighbors, len(vectors) - 1)
         graph = (None, None, None) if words is None else nearest_neighbours(vectors, words, k, self.word_share)
         # PCA, not spectral, start: on keyword graphs (many loosely joined parts) the spectral
@@ -191,6 +193,18 @@ class HdbscanClusterer(Clusterer):
         return hdbscan.HDBSCAN(min_cluster_size=size, min_samples=min_samples, cluster_selection_method=self.selection,
                                max_cluster_size=max(largest, 2 * size) if largest else 0
                                ).fit_predict(points.astype(np.float64))
+
+
+@functools.cache
+def cache_umap_kernels() -> None:
+    """Keep numba's compiled code for the two UMAP kernels umap-learn leaves uncached (the
+    neighbour graph's weights) on disk, as it keeps the rest: each new process (each
+    `qunsheng run`) otherwise compiles them again, about 4 s of the sample's 15 s run."""
+    from umap import umap_
+
+    for kernel in (umap_.smooth_knn_dist, umap_.compute_membership_strengths):
+        if hasattr(kernel, "enable_caching"):  # a numba dispatcher, as in every umap-learn release so far
+            kernel.enable_caching()
 
 
 def split_themes(vectors: np.ndarray, labels: np.ndarray, finer: np.ndarray, least: int) -> np.ndarray:

@@ -331,3 +331,26 @@ def test_split_themes_keeps_whole_a_theme_without_two_parts_and_places_every_mem
     found = Clustering(labels, 0.0, 0.0, 2, 2, sub_labels=subs)
     assert found.fine_labels.tolist() == [0, 0, 0, 1, 1, 1, 3, 3]  # theme 1 stays whole, numbered after
     assert Clustering(np.array([0, OUTLIER]), 0.5, 0.5, 1, 1).fine_labels.tolist() == [0, OUTLIER]
+
+
+@pytest.mark.slow
+def test_a_new_process_reuses_the_compiled_umap_kernels(tmp_path):
+    """Each `qunsheng run` is a new process: the second finds the UMAP kernels compiled on disk."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import numpy as np\n"
+        "from nlp.cluster import HdbscanClusterer\n"
+        "from umap import umap_\n"
+        "points = np.random.default_rng(0).normal(size=(300, 8)).astype(np.float32)\n"
+        "HdbscanClusterer().fit(points / np.linalg.norm(points, axis=1, keepdims=True))\n"
+        "kernels = (umap_.smooth_knn_dist, umap_.compute_membership_strengths)\n"
+        "print(sum(sum(k.stats.cache_hits.values()) for k in kernels))\n"
+    )
+    env = os.environ | {"NUMBA_CACHE_DIR": str(tmp_path)}
+    hits = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True,
+                           cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__)))).stdout.split()[-1]
+            for _ in range(2)]
+    assert hits[0] == "0" and int(hits[1]) >= 2  # compiled by the first, loaded by the second
