@@ -199,12 +199,14 @@ class HdbscanClusterer(Clusterer):
 def cache_umap_kernels() -> None:
     """Keep numba's compiled code for the two UMAP kernels umap-learn leaves uncached (the
     neighbour graph's weights) on disk, as it keeps the rest: each new process (each
-    `qunsheng run`) otherwise compiles them again, about 4 s of the sample's 15 s run."""
+    `qunsheng run`) otherwise compiles them again: about 6 s of the sample's 17 s LSA run."""
     from umap import umap_
 
     for kernel in (umap_.smooth_knn_dist, umap_.compute_membership_strengths):
-        if hasattr(kernel, "enable_caching"):  # a numba dispatcher, as in every umap-learn release so far
-            kernel.enable_caching()
+        try:
+            kernel.enable_caching()  # a numba dispatcher, as in every umap-learn release so far
+        except (AttributeError, RuntimeError):  # not one; or nowhere writable to keep it: compile as before
+            pass
 
 
 def split_themes(vectors: np.ndarray, labels: np.ndarray, finer: np.ndarray, least: int) -> np.ndarray:
