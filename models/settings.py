@@ -39,8 +39,8 @@ class Settings(BaseSettings):
     embedding_batch_size: int = Field(64, ge=1, description="Texts per forward pass of the sentence-transformers model.")
     embedding_backend: Literal["torch", "onnx"] = Field(
         "torch",
-        description="torch, or onnx: the model's ONNX export run by onnxruntime (needs the onnxruntime and optimum "
-        "packages).",
+        description="torch, or onnx: the model's ONNX export run by onnxruntime (pip install "
+        "'sentence-transformers[onnx]').",
     )
     timezone: str = Field("Asia/Shanghai", description="Time zone of local times in exports.")
     sentiment: Literal["lexicon", "trained", "transformers"] = Field(

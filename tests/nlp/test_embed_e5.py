@@ -76,7 +76,9 @@ def test_kinds_and_the_auto_order(tmp_path, monkeypatch):
         load_embedder("e5")
 
 
-def test_evaluation_centres_and_weighs_keywords_as_the_embedder_asks(e5, monkeypatch):
+def what_the_clusterer_sees(embedder, texts, labels, monkeypatch) -> tuple[dict, dict]:
+    """Run ``evaluate_clustering`` with a clusterer that notes the norm of its vectors' mean and
+    its keyword share; returns (what it saw, the report)."""
     import nlp.evaluation
     from nlp.cluster import HdbscanClusterer
 
@@ -87,9 +89,12 @@ def test_evaluation_centres_and_weighs_keywords_as_the_embedder_asks(e5, monkeyp
             seen["mean"], seen["share"] = np.linalg.norm(vectors.mean(axis=0)), self.word_share
             return super().fit(vectors, tokens)
 
-    texts = (COFFEE + MAKEUP + PETS) * 3
-    labels = ["coffee"] * 4 + ["makeup"] * 4 + ["pets"] * 4
     monkeypatch.setattr(nlp.evaluation, "HdbscanClusterer", Spy)
-    report = evaluate_clustering(texts, labels * 3, e5)
+    return seen, evaluate_clustering(texts, labels, embedder)
+
+
+def test_evaluation_centres_and_weighs_keywords_as_the_embedder_asks(e5, monkeypatch):
+    labels = ["coffee"] * 4 + ["makeup"] * 4 + ["pets"] * 4
+    seen, report = what_the_clusterer_sees(e5, (COFFEE + MAKEUP + PETS) * 3, labels * 3, monkeypatch)
     assert seen["share"] == e5.keyword_share and seen["mean"] < 0.05
     assert report["n"] == 36

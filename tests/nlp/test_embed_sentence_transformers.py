@@ -145,20 +145,10 @@ def test_load_embedder_passes_options(tiny_model_path):
 
 def test_evaluation_reads_its_vectors_as_a_pretrained_encoders(embedder, monkeypatch):
     """Centred on the corpus mean and weighed at the pretrained keyword share, as e5's vectors."""
-    import nlp.evaluation
-    from nlp.cluster import HdbscanClusterer
     from nlp.embed.lsa import LsaEmbedder
-    from nlp.evaluation import evaluate_clustering
-
-    seen = {}
-
-    class Spy(HdbscanClusterer):
-        def fit(self, vectors, tokens=None):
-            seen["mean"], seen["share"] = np.linalg.norm(vectors.mean(axis=0)), self.word_share
-            return super().fit(vectors, tokens)
+    from tests.nlp.test_embed_e5 import what_the_clusterer_sees
 
     raw = embedder.embed(TEXTS * 6)
     assert np.linalg.norm(raw.mean(axis=0)) > 0.5  # a random tiny model's vectors share one direction too
-    monkeypatch.setattr(nlp.evaluation, "HdbscanClusterer", Spy)
-    evaluate_clustering(TEXTS * 6, ["a", "b", "c", "a", "d"] * 6, embedder)
+    seen, _ = what_the_clusterer_sees(embedder, TEXTS * 6, ["a", "b", "c", "a", "d"] * 6, monkeypatch)
     assert seen["share"] == embedder.keyword_share < LsaEmbedder.keyword_share and seen["mean"] < 0.15
