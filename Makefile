@@ -19,6 +19,7 @@ $(VENV)/.installed: pyproject.toml
 
 run: install
 	$(QS) ingest data/sample/*.csv --community sample
+	$(QS) staff add --community sample --file data/sample/staff.txt
 	$(QS) run --community sample
 	$(QS) serve --host $(HOST) --port $(PORT)
 

@@ -251,6 +251,72 @@ def ingest_orders_command(
                f"{counts['quarantined']} quarantined")
 
 
+staff = typer.Typer(no_args_is_help=True, help="The brand's own people in the groups (operators, shop assistants).")
+app.add_typer(staff, name="staff")
+StaffIds = Annotated[list[str] | None, typer.Argument(help="Sender ids, as in the export.", show_default=False)]
+StaffFile = Annotated[Path | None, typer.Option("--file", help="A file of sender ids, one a line (# comments).")]
+
+
+def staff_ids(ids: list[str] | None, file: Path | None) -> list[str]:
+    listed = list(ids or [])
+    if file is not None:
+        try:
+            lines = file.read_text(encoding="utf-8-sig").splitlines()
+        except OSError as error:
+            fail(f"cannot read {file}: {error.strerror or error}")
+        listed += [line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()]
+    if not listed:
+        fail("name at least one sender id, or --file")
+    return listed
+
+
+def set_staff(community: str, ids: list[str] | None, file: Path | None, as_json: bool, mark: bool) -> None:
+    from models import views
+
+    wanted = staff_ids(ids, file)
+    with sessions().begin() as session:
+        changed = views.set_staff(session, community, wanted, mark)
+    if as_json:
+        print_json({"changed": changed, "unchanged": len(set(wanted)) - len(changed)})
+        return
+    typer.echo(f"{len(changed)} member(s) {'marked as staff' if mark else 'no longer staff'}, "
+               f"{len(set(wanted)) - len(changed)} already so; themes, tags and layers follow at the next run")
+
+
+@staff.command("add")
+@one_line_errors
+def staff_add(community: Annotated[str, typer.Option(help="The community.")], ids: StaffIds = None,
+              file: StaffFile = None, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Mark members as staff: from the next run their messages are kept out of the themes and they get no
+    tags and no value layer."""
+    set_staff(community, ids, file, as_json, True)
+
+
+@staff.command("remove")
+@one_line_errors
+def staff_remove(community: Annotated[str, typer.Option(help="The community.")], ids: StaffIds = None,
+                 file: StaffFile = None, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
+                 ) -> None:
+    """Count members as members again."""
+    set_staff(community, ids, file, as_json, False)
+
+
+@staff.command("list")
+@one_line_errors
+def staff_list(community: Annotated[str, typer.Option(help="The community.")],
+               as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """The community's staff."""
+    from models import views
+
+    with sessions()() as session:
+        found = views.staff_of(session, community)
+    if as_json:
+        print_json([{"member": sender, "display_name": name} for sender, name in found])
+        return
+    for sender, name in found:
+        typer.echo(f"{sender:<24} {name}")
+
+
 ExportFormat = Literal["ndjson", "csv"]
 apikey = typer.Typer(no_args_is_help=True, help="API keys of CRM systems: one community's data each.")
 export = typer.Typer(no_args_is_help=True, help="Export members and tag changes for CRM systems.")

@@ -259,8 +259,11 @@ def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps:
         raise RunError(f"community {community!r} has no messages: ingest its exports first")
     cleaned = steps.run("clean", clean_messages, stored)
     echoed_by = steps.run("echoes", find_echoes, stored, parameters["echo_window_seconds"])
-    content = [replace(m, text=c.text) for m, c in zip(stored, cleaned) if c.is_content]
-    n_stored = len(stored)
+    # the brand's own people answer and announce: none of it voices a members' demand
+    content = [replace(m, text=c.text) for m, c in zip(stored, cleaned) if c.is_content and not m.staff]
+    staff = {m.member for m in stored if m.staff}
+    echoed_by = {i: [v for v in voices if v not in staff] for i, voices in echoed_by.items()} if staff else echoed_by
+    n_stored, n_staff = len(stored), sum(m.staff for m in stored)
     del stored, cleaned  # a million of each at scale; the later steps read content (and the store)
     texts = [m.text for m in content]
     token_lists, new_words, segmenter = steps.run("segment", segment_messages, texts, community)
@@ -279,7 +282,7 @@ def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps:
     tags = steps.run("tag members", tag_members_of, content, token_lists, themes, parameters["min_demand_share"],
                      community, parameters["taxonomy_dir"])
     layers = steps.run("layer members", layer_members, url, community, echoed_by, parameters["taxonomy_dir"])
-    counts = {"messages": n_stored, "content_messages": len(content), "themes": len(themes),
+    counts = {"messages": n_stored, "staff_messages": n_staff, "content_messages": len(content), "themes": len(themes),
               "demand_themes": sum(t.demand_share >= parameters["min_demand_share"] for t in themes),
               "subthemes": sum(len(t.subthemes) for t in themes),
               "outlier_share": round(float(np.mean(labels == OUTLIER)), 4) if len(labels) else 0.0,

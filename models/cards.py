@@ -16,9 +16,9 @@ def etag_of(body: bytes) -> str:
 
 def card_of(member: Sequence, tags: Sequence[Sequence], community: str) -> MemberTagsPublic:
     """A member's card from their row of ``store.CARD_MEMBERS`` and rows of ``store.CARD_TAGS``."""
-    _, sender_id, display_name, first_seen, last_seen, messages, layer, reasons, metrics, layer_run_id = member
+    _, sender_id, display_name, first_seen, last_seen, staff, messages, layer, reasons, metrics, layer_run_id = member
     return MemberTagsPublic.model_validate(dict(
-        member=sender_id, community=community, display_name=display_name, messages=messages,
+        member=sender_id, community=community, display_name=display_name, staff=staff, messages=messages,
         first_seen=_utc(first_seen), last_seen=_utc(last_seen),
         layer=dict(layer=layer, reasons=reasons, metrics=metrics, run_id=layer_run_id) if layer is not None else None,
         tags=[dict(tag=tag, kind=kind, theme_id=theme_id, score=score, evidence=evidence, group=group,

@@ -163,6 +163,7 @@ class MemberTagsPublic(BaseModel):
     member: str
     community: str
     display_name: str
+    staff: bool = False  # the brand's own people (`qunsheng staff`): no tags, no layer
     messages: int
     first_seen: datetime | None
     last_seen: datetime | None

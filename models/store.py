@@ -167,12 +167,12 @@ class Ingester:
 def messages_of(session: Session, community: Community) -> list[ChatMessage]:
     """The messages whose text may voice a demand: typed text or quote, not recalled."""
     rows = session.execute(
-        select(Message.id, Member.sender_id, Group.name, Message.sent_at, Message.text)
+        select(Message.id, Member.sender_id, Group.name, Message.sent_at, Message.text, Member.staff)
         .join(Member, Member.id == Message.member_id).join(Group, Group.id == Message.group_id)
         .where(Message.community_id == community.id, Message.msg_type.in_(THEME_TYPES), ~Message.recalled)
         .order_by(Message.sent_at, Message.id)
     )
-    return [ChatMessage(i, member, group, utc(sent), text) for i, member, group, sent, text in rows]
+    return [ChatMessage(i, member, group, utc(sent), text, staff) for i, member, group, sent, text, staff in rows]
 
 
 def start_run(session: Session, community: Community, parameters: dict) -> Run:
@@ -443,7 +443,7 @@ def members_by_sender(session: Session, sender_id: str, community_id: int | None
 # What a member card shows: the member with their message count and layer (a row each) and their tags
 # (strongest first within a kind).
 CARD_MEMBERS = (
-    select(Member.id, Member.sender_id, Member.display_name, Member.first_seen, Member.last_seen,
+    select(Member.id, Member.sender_id, Member.display_name, Member.first_seen, Member.last_seen, Member.staff,
            select(func.count()).where(Message.member_id == Member.id).scalar_subquery().label("messages"),
            MemberLayer.layer, MemberLayer.reasons, MemberLayer.metrics, MemberLayer.run_id.label("layer_run_id"))
     .outerjoin(MemberLayer, MemberLayer.member_id == Member.id).order_by(Member.id))
@@ -475,6 +475,18 @@ def member_card_rows(connection: Connection, community_id: int, member_ids: Iter
             if next_tags is not None and next_tags[0] == member.id:
                 own, next_tags = list(next_tags[1]), next(tag_groups, None)
             yield member, own
+
+
+def members_named(session: Session, community_id: int, sender_ids: Iterable[str]) -> list[Member]:
+    """The community's members with these sender ids (those it has), by sender id."""
+    ids = sorted(set(sender_ids))
+    return [m for chunk in batched(ids, 1000) for m in session.scalars(
+        select(Member).where(Member.community_id == community_id, Member.sender_id.in_(chunk)).order_by(Member.sender_id))]
+
+
+def staff_members(session: Session, community_id: int) -> list[Member]:
+    return list(session.scalars(select(Member).where(Member.community_id == community_id, Member.staff)
+                                .order_by(Member.sender_id)))
 
 
 def save_member_cards(session: Session, community_id: int, member_ids: Iterable[int] | None = None) -> int:
@@ -554,19 +566,19 @@ SYSTEM_SENDER = "system"
 
 def activity_of(session: Session, community: Community) -> tuple[list[value_layers.Post], dict, dict[str, str]]:
     """Every member-sent message (any type, not recalled) as ``nlp.layers.Post``; each member's
-    first-seen time; and display names -> sender ids (to resolve @mentions)."""
+    first-seen time; and display names -> sender ids (to resolve @mentions). Staff are no members here."""
     rows = session.execute(
         select(Message.id, Member.sender_id, Group.name, Message.sent_at, Message.source_key, Message.reply_to,
                Message.mentions, Message.text)
         .join(Member, Member.id == Message.member_id).join(Group, Group.id == Message.group_id)
         .where(Message.community_id == community.id, Message.msg_type.not_in(NOT_ACTIVITY), ~Message.recalled,
-               Member.sender_id != SYSTEM_SENDER)
+               Member.sender_id != SYSTEM_SENDER, ~Member.staff)
         .order_by(Message.sent_at, Message.id))
     posts = [value_layers.Post(i, member, group, utc(sent), key, reply_to, tuple(mentions or ()), text or "")
              for i, member, group, sent, key, reply_to, mentions, text in rows]
     members = {sender: utc(first) for sender, first in session.execute(
         select(Member.sender_id, Member.first_seen).where(Member.community_id == community.id,
-                                                          Member.sender_id != SYSTEM_SENDER))}
+                                                          Member.sender_id != SYSTEM_SENDER, ~Member.staff))}
     names = {name: sender for name, sender in session.execute(
         select(MemberAlias.name, Member.sender_id).join(Member, Member.id == MemberAlias.member_id)
         .where(Member.community_id == community.id).order_by(MemberAlias.last_seen))}

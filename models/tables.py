@@ -36,6 +36,9 @@ class Member(Base):
     display_name: Mapped[str] = mapped_column(String(200), default="")
     first_seen: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_seen: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: the brand's own people (operators, shop assistants: `qunsheng staff`): their messages voice no demand
+    #: and they hold no tag or value layer
+    staff: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Message(Base):

@@ -136,6 +136,31 @@ def member(session: Session, sender_id: str, community: str | None = None) -> Me
     return found[0]
 
 
+def set_staff(session: Session, community: str, sender_ids: list[str], staff: bool = True) -> list[str]:
+    """Mark these members as the brand's own people (or no longer); returns the sender ids that changed.
+    Every id must be a member of the community, or nothing changes. Their cards say so at once; their
+    messages leave the themes, and their tags and layer go, at the community's next run."""
+    found = store.community_by_name(session, community)
+    if found is None:
+        raise NotFound(f"no community named {community!r}")
+    members = store.members_named(session, found.id, sender_ids)
+    unknown = sorted(set(sender_ids) - {m.sender_id for m in members})
+    if unknown:
+        shown = ", ".join(map(repr, unknown[:5])) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        raise NotFound(f"no member {shown} in community {community!r} (ingest their messages first); nothing changed")
+    changed = [m for m in members if m.staff != staff]
+    for m in changed:
+        m.staff = staff
+    if changed:
+        store.save_member_cards(session, found.id, [m.id for m in changed])
+    return [m.sender_id for m in changed]
+
+
+def staff_of(session: Session, community: str) -> list[tuple[str, str]]:
+    """(sender id, display name) of the community's staff."""
+    return [(m.sender_id, m.display_name) for m in store.staff_members(session, community_id(session, community))]
+
+
 def member_tags(session: Session, sender_id: str, community: str | None = None) -> MemberTagsPublic:
     """A member's tags and layer; without ``community``, the one community the sender id is in."""
     found = member(session, sender_id, community)

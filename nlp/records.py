@@ -14,6 +14,7 @@ class ChatMessage:
     group: str
     sent_at: datetime
     text: str
+    staff: bool = False  # sent by the brand's own people: never clustered, tagged or layered
 
 
 @dataclass(frozen=True)

@@ -1626,6 +1626,9 @@ def write_outputs(out_dir: str, seed: int) -> None:
                 "description": t["description"], "keywords": t["keywords"]} for t in THEMES]
     dump_json(os.path.join(out_dir, "planted.json"), planted)
     dump_json(os.path.join(out_dir, "members.json"), members_json)
+    with open(os.path.join(out_dir, "staff.txt"), "w", encoding="utf-8", newline="\n") as f:
+        f.write("# the groups' operators: `qunsheng staff add --community sample --file data/sample/staff.txt`\n")
+        f.writelines(f"{sid}\n" for sid in sorted({m["sender_id"] for m in members_json if m["role"] == "operator"}))
     stats = check(out_dir, quiet=True)
     with open(os.path.join(out_dir, "README.md"), "w", encoding="utf-8", newline="\n") as f:
         f.write(render_readme(seed, stats))
@@ -1808,6 +1811,8 @@ def render_readme(seed: int, stats: dict) -> str:
         "interests` (planted theme ids the member voiced), `activity` (very_active >40 msgs, active 11-40, "
         "quiet 3-10, lurker <=2), plus `role` (member|operator|spam), `names` (nicknames used, in order), "
         "`messages`, `theme_messages` (per-theme counts).",
+        "- `staff.txt` — the operators' sender ids, one a line, for `qunsheng staff add --file` (their answers "
+        "and announcements then stay out of the themes, tags and layers).",
         "- `labels.json` — per-message ground truth `{message_id: [kind, theme]}` (JSON on purpose: ingesting "
         "this folder picks up `*.csv` only). kind: `theme` (a planted "
         "demand message), `echo` (+1 / 同求 right after one; theme = the echoed theme), `reply` (operator "
