@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from flows.sources import FORMAT_MODULES, MessageRecord, ParseOptions, Reject, detect_format, get_format
 from flows.sources.encoding import read_head
+from models import store
 from models.store import Ingester
 from nlp.clean import redact
 
@@ -74,12 +75,14 @@ def ingest_files(session: Session, paths: Sequence[Path], community: str, fmt: s
         read += 1
         ingester.add(accepted(get_format(name).parse(path, options), ingester, on_record))
     counts = ingester.finish()
+    staff = store.set_staff(session, ingester.community.id,  # the corp's own people, as WeCom's group files say
+                            store.members_named(session, ingester.community.id, options.corp_members))
     if counts.messages == 0:
         raise IngestError(f"nothing could be read ({counts.quarantined} record(s) quarantined"
                           + (f", {len(skipped)} file(s) of no known format" if skipped else "") + ")")
     return {"files": read, "messages": counts.messages + counts.quarantined, "new": counts.new,
             "duplicates": counts.duplicates, "quarantined": counts.quarantined,
-            "types": dict(sorted(counts.types.items())), "skipped": skipped}
+            "types": dict(sorted(counts.types.items())), "skipped": skipped, "staff": sorted(m.sender_id for m in staff)}
 
 
 def accepted(items: Iterator[MessageRecord | Reject], ingester: Ingester,

@@ -484,6 +484,17 @@ def members_named(session: Session, community_id: int, sender_ids: Iterable[str]
         select(Member).where(Member.community_id == community_id, Member.sender_id.in_(chunk)).order_by(Member.sender_id))]
 
 
+def set_staff(session: Session, community_id: int, members: Sequence[Member], staff: bool = True) -> list[Member]:
+    """Mark these members of the community as staff (or not) and store their cards again; returns those
+    that changed."""
+    changed = [m for m in members if m.staff != staff]
+    for m in changed:
+        m.staff = staff
+    if changed:
+        save_member_cards(session, community_id, [m.id for m in changed])
+    return changed
+
+
 def staff_members(session: Session, community_id: int) -> list[Member]:
     return list(session.scalars(select(Member).where(Member.community_id == community_id, Member.staff)
                                 .order_by(Member.sender_id)))

@@ -148,12 +148,7 @@ def set_staff(session: Session, community: str, sender_ids: list[str], staff: bo
     if unknown:
         shown = ", ".join(map(repr, unknown[:5])) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
         raise NotFound(f"no member {shown} in community {community!r} (ingest their messages first); nothing changed")
-    changed = [m for m in members if m.staff != staff]
-    for m in changed:
-        m.staff = staff
-    if changed:
-        store.save_member_cards(session, found.id, [m.id for m in changed])
-    return [m.sender_id for m in changed]
+    return [m.sender_id for m in store.set_staff(session, found.id, members, staff)]
 
 
 def staff_of(session: Session, community: str) -> list[tuple[str, str]]:

@@ -53,6 +53,7 @@ class ParseOptions:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))  # for offset-less local times
     group_names: dict[str, str] = field(default_factory=dict)  # group id -> name (WeCom groupchat/get files)
     member_names: dict[str, str] = field(default_factory=dict)  # member id -> name
+    corp_members: set[str] = field(default_factory=set)  # member ids a WeCom group file lists as the corp's own
 
 
 def derived_key(group: str, sent_at: datetime, sender_id: str, text: str, ordinal: int) -> str:

@@ -24,7 +24,8 @@ readable msgtime; a text message without content; a body that is not an object; 
 item whose content is not JSON.
 
 Names files (is_names_file / read_names): externalcontact/groupchat/get responses
-(group_chat{chat_id, name, member_list[{userid, group_nickname, name}]}) and
+(group_chat{chat_id, name, member_list[{userid, type, group_nickname, name}]}; type 1: a corp
+member, which ingest marks as staff) and
 msgaudit/groupchat/get responses ({roomname, members[...]}, no room id inside: taken from a
 ``roomid`` key, else the file name's stem); one per file, or a JSON array / JSON lines of them.
 """
@@ -293,8 +294,8 @@ def responses(path: Path) -> list:
 
 
 def read_names(path: Path, options: ParseOptions) -> None:
-    """Fill options.group_names / member_names from a names file (unreadable parts are skipped;
-    a member's group_nickname wins over their name, later files over earlier ones)."""
+    """Fill options.group_names / member_names / corp_members from a names file (unreadable parts are
+    skipped; a member's group_nickname wins over their name, later files over earlier ones)."""
     for response in responses(path):
         if not isinstance(response, dict) or str(response.get("errcode", 0)) != "0":
             continue
@@ -307,6 +308,8 @@ def read_names(path: Path, options: ParseOptions) -> None:
                 userid = member.get("userid") if isinstance(member, dict) else None
                 if not isinstance(userid, str) or not userid:
                     continue
+                if str(member.get("type")) == "1":  # 1: a member of the corp (staff); 2: an external contact
+                    options.corp_members.add(userid)
                 if member.get("group_nickname"):
                     options.member_names[userid] = str(member["group_nickname"])
                 elif member.get("name"):

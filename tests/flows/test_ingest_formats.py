@@ -73,3 +73,16 @@ def test_wecom_revoke_marks_its_original_recalled_and_names_come_from_group_file
         assert theme_ids and not recalled_ids & theme_ids  # kept for counts, out of theme text
         groups = set(session.scalars(select(Group.name)))
     assert "团购客户群A" in groups and "wrGroupA" not in groups  # named by groupchat_customer.json
+
+
+def test_wecom_corp_members_are_staff(tmp_path, sessions):
+    """groupchat/get lists the corp's own people as type 1: they are marked staff once they have written."""
+    folder = tmp_path / "wecom"
+    shutil.copytree(FIXTURES / "wecom", folder)
+    ingest = ["ingest", str(folder), "--community", "wc", "--json"]
+    assert json.loads(CliRunner().invoke(app, ingest).stdout)["staff"] == ["lisi", "zhangsan"]
+    listed = json.loads(CliRunner().invoke(app, ["staff", "list", "--community", "wc", "--json"]).stdout)
+    assert [m["member"] for m in listed] == ["lisi", "zhangsan"]  # wmCust01 (type 2) is a customer
+    assert json.loads(CliRunner().invoke(app, ingest).stdout)["staff"] == []  # already so
+    card = json.loads(CliRunner().invoke(app, ["member", "zhangsan", "--community", "wc", "--json"]).stdout)
+    assert card["staff"] is True
