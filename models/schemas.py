@@ -192,7 +192,8 @@ class TagBrief(BaseModel):
 class MemberItem(BaseModel):
     member: str  # the sender id of the export (WeCom: the external_userid)
     display_name: str
-    layer: str | None  # koc, high, potential or dormant; None until a run has layered the community
+    layer: str | None  # koc, high, potential or dormant; None until a run has layered the community, and for staff
+    staff: bool = False  # the brand's own people (`qunsheng staff`): no layer, no tags after the next run
     first_seen: datetime | None
     last_seen: datetime | None
     tags: list[TagBrief]  # strongest first

@@ -237,7 +237,7 @@ def decode_cursor(kind: str, cursor: str | None) -> int:
 
 def _member_items(session: Session, rows: list[tuple[Member, str | None]]) -> list[MemberItem]:
     tags = store.tags_of_members(session, [m.id for m, _ in rows])
-    return [MemberItem(member=m.sender_id, display_name=m.display_name, layer=layer,
+    return [MemberItem(member=m.sender_id, display_name=m.display_name, layer=layer, staff=m.staff,
                        first_seen=store.utc(m.first_seen), last_seen=store.utc(m.last_seen),
                        tags=[tag_brief(t) for t in tags[m.id]]) for m, layer in rows]
 
@@ -265,7 +265,7 @@ def member_batches(session: Session, community_id: int, layer: str | None = None
         after = rows[-1][0].id
 
 
-EXPORT_COLUMNS = ("member", "display_name", "layer", "tag", "kind", "group", "score")
+EXPORT_COLUMNS = ("member", "display_name", "layer", "tag", "kind", "group", "score", "staff")
 
 
 def export_members(sessions, community_id: int, format: str = "ndjson", layer: str | None = None,
@@ -279,8 +279,8 @@ def export_members(sessions, community_id: int, format: str = "ndjson", layer: s
             if format == "ndjson":
                 yield "".join(m.model_dump_json() + "\n" for m in batch)
             else:
-                yield _csv_lines((m.member, m.display_name, m.layer or "", t.tag, t.kind, t.group or "", t.score)
-                                 if t else (m.member, m.display_name, m.layer or "", "", "", "", "")
+                yield _csv_lines(((m.member, m.display_name, m.layer or "", t.tag, t.kind, t.group or "", t.score)
+                                  if t else (m.member, m.display_name, m.layer or "", "", "", "", "")) + (int(m.staff),)
                                  for m in batch for t in m.tags or [None])
 
 

@@ -60,7 +60,7 @@ def test_member_pages_skip_and_repeat_nobody_while_members_are_written(sessions)
     assert koc == MEMBERS[::4]
     brewers = read_pages(client, "/v1/members", "cursor", 3, tag="手冲爱好者")
     assert [m["member"] for m in brewers] == MEMBERS[::3]
-    assert brewers[0] == {"member": "m00", "display_name": "m00的昵称", "layer": "koc",
+    assert brewers[0] == {"member": "m00", "display_name": "m00的昵称", "layer": "koc", "staff": False,
                           "first_seen": "2026-10-01T09:00:00Z", "last_seen": "2026-10-01T09:00:00Z",
                           "tags": [{"tag": "手冲爱好者", "kind": "taxonomy", "group": "咖啡", "score": 0.5}]}
     assert read_pages(client, "/v1/members", "cursor", 5, layer="dormant") == []

@@ -42,9 +42,9 @@ def test_exports_stream_every_member_as_ndjson_and_csv(sessions):
     rows = list(csv.DictReader(io.StringIO(exported.text)))
     assert len(rows) == 525 * 2 + 525  # a row per tag, one row for a member without tags
     assert rows[0] == {"member": "m0000", "display_name": "m0000的昵称", "layer": "potential", "tag": "",
-                       "kind": "", "group": "", "score": ""}
+                       "kind": "", "group": "", "score": "", "staff": "0"}
     assert rows[1:3] == [{"member": "m0001", "display_name": "m0001的昵称", "layer": "potential", "tag": t,
-                          "kind": "taxonomy", "group": "咖啡", "score": s} for t, s in (("手冲爱好者", "0.5"),
+                          "kind": "taxonomy", "group": "咖啡", "score": s, "staff": "0"} for t, s in (("手冲爱好者", "0.5"),
                                                                                      ("低因咖啡", "0.25"))]
     assert {(r["member"], r["tag"], float(r["score"])) for r in rows if r["tag"]} == {
         (m["member"], t["tag"], t["score"]) for m in listed for t in m["tags"]}
@@ -55,6 +55,11 @@ def test_exports_stream_every_member_as_ndjson_and_csv(sessions):
     cli_csv = invoke("export", "members", "--community", "c", "--format", "csv")
     assert cli_csv == exported.text.replace("\r\n", "\n")  # (CliRunner reads CRLF as LF)
     assert invoke("export", "members", "--community", "c", "--tag", "手冲爱好者").splitlines() == brewers
+
+    invoke("staff", "add", "m0000", "--community", "c")  # the brand's own: the exports say so
+    assert json.loads(client.get("/v1/members/export").text.splitlines()[0])["staff"] is True
+    assert next(csv.DictReader(io.StringIO(client.get("/v1/members/export", params={"format": "csv"}).text)))[
+        "staff"] == "1"
 
 
 def test_mark_tag_export_gives_each_members_tags_to_add_and_remove(sessions):
