@@ -18,6 +18,7 @@ from tests.conftest import SAMPLE, api_client
 
 PLANTED = json.loads((SAMPLE / "planted.json").read_text(encoding="utf-8"))
 MEMBERS = json.loads((SAMPLE / "members.json").read_text(encoding="utf-8"))
+OPERATORS = {m["sender_id"] for m in MEMBERS if m["role"] == "operator"}
 
 
 def match_planted(themes):
@@ -38,6 +39,8 @@ def run_sample(*options: str) -> dict:
     assert ingested.exit_code == 0, ingested.output
     counts = json.loads(ingested.stdout)
     assert counts["new"] >= 3000 and counts["quarantined"] == 0
+    staff = runner.invoke(app, ["staff", "add", "--community", "sample", "--file", str(SAMPLE / "staff.txt"), "--json"])
+    assert json.loads(staff.stdout)["changed"] == sorted(OPERATORS)  # as `make run` marks them
     ran = runner.invoke(app, ["run", "--community", "sample", "--json", *options])
     assert ran.exit_code == 0, ran.output
     return json.loads(ran.stdout)
@@ -95,6 +98,8 @@ def check_sample(sample_run: dict, sessions) -> None:
     assert detail["total_messages"] == themes[0]["messages"]
     check_subthemes(client, themes)
 
+    check_staff(client, sessions, sample_run)
+
     theme_of = {t["id"]: t for t in themes}
     keywords_of = {p["id"]: set(p["keywords"]) for p in PLANTED}
     checked, tagged, agreeing = 0, 0, 0
@@ -118,6 +123,24 @@ def check_sample(sample_run: dict, sessions) -> None:
         agreeing += any(keywords_of[strongest] & set(theme_of[t["theme_id"]]["keywords"]) for t in theme_tags[:3])
     assert checked >= 50 and tagged >= 0.9 * checked
     assert agreeing >= 0.85 * checked, f"{agreeing}/{checked} members' top tags match what they said most"
+
+
+def check_staff(client, sessions, sample_run: dict) -> None:
+    """The operators' answers and announcements are in no theme, and no operator holds a layer or a tag."""
+    from sqlalchemy import func
+
+    from models.tables import Theme, ThemeMessage
+
+    with sessions() as session:
+        in_themes = session.scalar(select(func.count()).select_from(ThemeMessage)
+                                   .join(Theme, Theme.id == ThemeMessage.theme_id)
+                                   .join(Message, Message.id == ThemeMessage.message_id)
+                                   .join(Member, Member.id == Message.member_id)
+                                   .where(Theme.active, Member.sender_id.in_(OPERATORS)))
+    assert sample_run["staff_messages"] > 100 and in_themes == 0
+    for sender in OPERATORS:
+        card = client.get(f"/v1/members/{sender}/tags").json()
+        assert card["staff"] and card["layer"] is None and card["tags"] == []
 
 
 def check_subthemes(client, themes: list[dict]) -> None:
