@@ -10,7 +10,7 @@ import numpy as np
 from nlp.cluster import OUTLIER, centroids
 from nlp.demand import VOICING, demand_mix, demand_share
 from nlp.records import ChatMessage, Theme
-from nlp.segment import Segmenter, function_word
+from nlp.segment import Segmenter, closes_name, function_word, opens_name
 
 
 def class_tfidf(token_lists: Sequence[Sequence[str]], labels: np.ndarray, top: int = 10) -> list[list[str]]:
@@ -38,7 +38,9 @@ def class_tfidf(token_lists: Sequence[Sequence[str]], labels: np.ndarray, top: i
 
 
 def label_for(keywords: Sequence[str], token_lists: Sequence[Sequence[str]]) -> str:
-    """A short phrase: the two top keywords in the order members usually say them."""
+    """A short phrase: the two top keywords that may stand in a name (no adverb, number or discourse
+    word: 结果, 到底, 两只), in the order members usually say them."""
+    keywords = [w for w in keywords if opens_name(w) and closes_name(w)] or keywords
     if len(keywords) == 1:
         return keywords[0]
     a, b = keywords[0], keywords[1]
@@ -55,8 +57,9 @@ def key_phrase(keywords: Sequence[str], spoken: Sequence[Sequence[str]], top: in
     """The phrase members actually say: 2-3 adjacent words (``spoken`` keeps every token in
     order) that are all among the theme's ``top`` keywords, or two of them joined by 的, in at
     least 2 messages and ``min_share`` of them, holding one of the ``core`` best keywords (a run
-    of lesser keywords names a side detail: 晚上想来 for the decaf theme) and not ending on a word
-    fused with 得 (毛球吐得 is unfinished); scored by messages x the keywords' c-TF-IDF ranks
+    of lesser keywords names a side detail: 晚上想来 for the decaf theme), not ending on a word
+    fused with 得 (毛球吐得 is unfinished), an adverb or a number (满减到底, 放假两只) nor starting
+    with an adverb or a discourse word (结果周末); scored by messages x the keywords' c-TF-IDF ranks
     (1/rank)."""
     weight = {w: 1 / (rank + 1) for rank, w in enumerate(keywords[:top])}
     found: Counter = Counter()
@@ -71,7 +74,8 @@ def key_phrase(keywords: Sequence[str], spoken: Sequence[Sequence[str]], top: in
 def _is_phrase(run: tuple[str, ...], weight: dict[str, float], core: Sequence[str], max_chars: int) -> bool:
     words = run[::2] if len(run) == 3 and run[1] in LINKS else run
     return (all(w in weight for w in words) and len(set(words)) == len(words) and any(w in core for w in words)
-            and len("".join(run)) <= max_chars and not run[-1].endswith("得"))
+            and len("".join(run)) <= max_chars and not run[-1].endswith("得") and opens_name(run[0])
+            and closes_name(run[-1]))
 
 
 def pick_quotes(vectors: np.ndarray, texts: Sequence[str], n: int = 5, least: int = 3, diversity: float = 0.3,

@@ -144,20 +144,45 @@ def function_word(word: str) -> bool:
     """Whether jieba's dictionary tags ``word`` as a function word (``FUNCTION_TAGS``) or a vague
     number (``VAGUE_NUMBER``): fine for clustering, wrong in a theme's name. Words outside jieba's
     dictionary (brand and community words, the HMM's new words) are content."""
-    return word in _function_words()
+    return word in _tagged_words()[0]
+
+
+#: words that tell how a story went on, not what it is about: a name does not start with them (结果周末)
+DISCOURSE = frozenset({"结果", "然后", "后来", "最后", "其实", "感觉", "反正", "果然", "居然", "竟然"})
+
+
+def opens_name(word: str) -> bool:
+    """Whether a theme's name may start with ``word``: not an adverb (到底, 一直), a discourse word
+    or a verb the HMM glued to its measure word (洗个 of 洗个澡)."""
+    return word not in _tagged_words()[1] and word not in DISCOURSE and not _glued_measure(word)
+
+
+def closes_name(word: str) -> bool:
+    """Whether a theme's name may end with ``word``: not an adverb (满减到底), a number (放假两只) or a
+    verb glued to its measure word."""
+    return word not in _tagged_words()[1] and word not in _tagged_words()[2] and not _glued_measure(word)
+
+
+def _glued_measure(word: str) -> bool:
+    return len(word) > 1 and word.endswith("个")
 
 
 @lru_cache(maxsize=1)
-def _function_words() -> frozenset[str]:
+def _tagged_words() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """Function words, adverbs and numbers of jieba's dictionary."""
     import jieba
 
-    words = set()
+    function, adverbs, numbers = set(), set(), set()
     with jieba.get_dict_file() as lines:  # "word freq tag" per line
         for line in lines:
             word, _, tag = line.decode("utf-8").split()
             if tag in FUNCTION_TAGS or tag == "m" and VAGUE_NUMBER.match(word):
-                words.add(word)
-    return frozenset(words)
+                function.add(word)
+            if tag in ("d", "ad"):
+                adverbs.add(word)
+            elif tag == "m":
+                numbers.add(word)
+    return frozenset(function), frozenset(adverbs), frozenset(numbers)
 
 
 def _jieba_tokenizer(cache_file: Path | None):

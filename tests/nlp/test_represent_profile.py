@@ -38,6 +38,17 @@ def test_label_keeps_spoken_order():
     assert label_for(["湿疹"], [["湿疹"]]) == "湿疹"
 
 
+def test_names_neither_start_nor_end_on_adverbs_numbers_discourse_words_or_glued_measure_words():
+    """What the sample's themes were named before: 满减到底, 放假两只, 结果周末 (and 洗澡·洗个 once 结果 went)."""
+    budget = [["满减", "到底", "怎么", "算"], ["满减", "到底", "划算", "吗"], ["满减", "凑单"], ["满减", "凑单", "求", "拼"]]
+    assert key_phrase(["满减", "到底", "凑单"], budget) == "满减凑单"
+    boarding = [["放假", "两只"], ["放假", "两只", "猫"], ["放假", "上门", "喂猫"], ["放假", "上门", "喂猫"]]
+    assert key_phrase(["放假", "两只", "上门", "喂猫"], boarding) == "放假上门喂猫"
+    bath = [["洗个", "澡", "结果", "周末", "人"], ["结果", "周末", "排队"], ["周末", "带狗", "洗澡"], ["带狗", "洗澡"]]
+    assert label_for(["洗澡", "结果", "洗个", "带狗", "两个"], bath) == "带狗洗澡"
+    assert label_for(["结果"], [["结果"]]) == "结果"  # nothing better to say: the word itself
+
+
 def test_quotes_skip_repeats():
     vectors = np.array([[1, 0], [1, 0], [0.8, 0.6]])
     assert pick_quotes(vectors, ["x", "x", "y"], n=2) == [0, 2]
