@@ -59,7 +59,7 @@ def key_phrase(keywords: Sequence[str], spoken: Sequence[Sequence[str]], top: in
     least 2 messages and ``min_share`` of them, holding one of the ``core`` best keywords (a run
     of lesser keywords names a side detail: 晚上想来 for the decaf theme), not ending on a word
     fused with 得 (毛球吐得 is unfinished), an adverb or a number (满减到底, 放假两只) nor starting
-    with an adverb or a discourse word (结果周末); scored by messages x the keywords' c-TF-IDF ranks
+    with a discourse word (结果周末); scored by messages x the keywords' c-TF-IDF ranks
     (1/rank)."""
     weight = {w: 1 / (rank + 1) for rank, w in enumerate(keywords[:top])}
     found: Counter = Counter()

@@ -152,9 +152,9 @@ DISCOURSE = frozenset({"结果", "然后", "后来", "最后", "其实", "感觉
 
 
 def opens_name(word: str) -> bool:
-    """Whether a theme's name may start with ``word``: not an adverb (到底, 一直), a discourse word
-    or a verb the HMM glued to its measure word (洗个 of 洗个澡)."""
-    return word not in _tagged_words()[1] and word not in DISCOURSE and not _glued_measure(word)
+    """Whether a theme's name may start with ``word``: not a discourse word (结果) nor a verb the HMM
+    glued to its measure word (洗个 of 洗个澡). Adverbs may (一直长痘; jieba tags 绝地 of 绝地求生 as one)."""
+    return word not in DISCOURSE and not _glued_measure(word)
 
 
 def closes_name(word: str) -> bool:
