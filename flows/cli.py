@@ -197,7 +197,8 @@ def member(
     if as_json:
         print_json(found.model_dump(mode="json"))
         return
-    typer.echo(f"{found.display_name} ({found.member}, {found.community}): {found.messages} messages")
+    typer.echo(f"{found.display_name} ({found.member}, {found.community}): {found.messages} messages"
+               + (" (staff)" if found.staff else ""))
     if found.layer is not None:
         typer.echo(f"layer: {LAYER_NAMES[found.layer.layer]} ({found.layer.layer}): " + "; ".join(found.layer.reasons))
     for tag in found.tags:

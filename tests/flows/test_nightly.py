@@ -235,6 +235,8 @@ def test_staff_messages_stay_out_of_themes_tags_and_layers(small_community, sess
     assert marked.exit_code == 0 and json.loads(marked.stdout) == {"changed": ["shop1"], "unchanged": 0}
     card = json.loads(invoke(app, ["member", "shop1", "--community", small_community, "--json"]).stdout)
     assert card["staff"] is True
+    shown = invoke(app, ["member", "shop1", "--community", small_community]).stdout
+    assert "店长小林 (shop1, small): 30 messages (staff)" in shown
     record = run("--community", small_community, "--min-cluster-size", "10")
     assert record["staff_messages"] == 30 and record["content_messages"] <= 240
     assert staff_in_themes(sessions, small_community, "shop1") == (0, False, False)
