@@ -36,10 +36,10 @@ def test_ingest_counts_and_is_idempotent(tmp_path, sessions):
     first = ingest(export, "--community", "c1", "--json")
     assert first.exit_code == 0, first.output
     assert json.loads(first.stdout) == {"files": 1, "messages": 6, "new": 4, "duplicates": 0, "quarantined": 2,
-                                        "types": {"text": 4}, "skipped": []}
+                                        "types": {"text": 4}, "skipped": [], "staff": []}
     again = json.loads(ingest(export, "--community", "c1", "--json").stdout)
     assert again == {"files": 1, "messages": 6, "new": 0, "duplicates": 4, "quarantined": 2, "types": {"text": 4},
-                     "skipped": []}
+                     "skipped": [], "staff": []}
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Message)) == 4
         assert session.scalar(select(func.count()).select_from(Quarantine)) == 2
