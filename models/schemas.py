@@ -109,8 +109,9 @@ class ThemeTrend(BaseModel):
 
 
 class SubTheme(BaseModel):
-    """A finer demand inside a theme, recomputed by each run (no id of its own from night to night)."""
+    """A finer demand inside a theme, recomputed by each run; its key stays while its words persist."""
 
+    key: str  # unique within its theme, kept from night to night while its keywords overlap; never given twice
     label: str
     keywords: list[str]  # the words that set it apart from the theme's other sub-themes
     messages: int

@@ -22,7 +22,7 @@ from models.tables import (Community, Embedding, Group, Member, MemberAlias, Mem
 from models.tables import ApiKey, MemberCard, MemberLayer, Order, TagChange
 from nlp import layers as value_layers
 from nlp.records import ChatMessage  # the plain record the nightly flow's stages read
-from nlp.track import PastTheme
+from nlp.track import PastTheme, keep_subtheme_keys
 
 THEME_TYPES = ("text", "quote")  # message types whose text may voice a demand
 
@@ -212,9 +212,11 @@ def save_themes(session: Session, run: Run, themes: Sequence, past_ids: Sequence
     ids = []
     for theme, past_id, act in zip(themes, past_ids, activities, strict=True):
         row = previous.pop(past_id, None) if past_id is not None else None
+        past_subthemes = []
         if row is not None:
             session.execute(delete(ThemeMessage).where(ThemeMessage.theme_id == row.id))
             row.runs_seen += 1
+            past_subthemes = keyed_subthemes(row)
         else:
             row = Theme(community_id=run.community_id, runs_seen=1)
         row.run_id, row.active, row.label, row.keywords = run.id, True, theme.label, list(theme.keywords)
@@ -227,7 +229,7 @@ def save_themes(session: Session, run: Run, themes: Sequence, past_ids: Sequence
         row.is_demand = theme.demand_share >= min_demand_share
         row.lifecycle, row.emerging, row.growth = act.lifecycle, act.emerging, act.growth
         row.recent_voices, row.prior_voices = act.recent_voices, act.prior_voices
-        row.subthemes = [dict(sub) for sub in theme.subthemes]
+        row.subthemes = keep_subtheme_keys(past_subthemes, [dict(sub) for sub in theme.subthemes], str(run.id))
         session.add(row)
         session.flush()
         session.execute(ThemeMessage.__table__.insert(), [
@@ -237,6 +239,11 @@ def save_themes(session: Session, run: Run, themes: Sequence, past_ids: Sequence
         stale.active = False
     session.flush()
     return ids
+
+
+def keyed_subthemes(row: Theme) -> list[dict]:
+    """A stored theme's sub-themes, each with its key (stored before keys existed: the run's id and its place)."""
+    return [sub if "key" in sub else sub | {"key": f"{row.run_id}.{i + 1}"} for i, sub in enumerate(row.subthemes or [])]
 
 
 def text_hash(text: str) -> str:

@@ -100,7 +100,7 @@ def theme_detail(session: Session, theme_id: int, limit: int = 50, offset: int =
                  community_id: int | None = None) -> ThemeDetail:
     theme = _theme(session, theme_id, community_id)
     community = session.get(Community, theme.community_id).name
-    subthemes = theme.subthemes or []
+    subthemes = store.keyed_subthemes(theme)
     quoted = store.messages_by_id(session, [*theme.quotes, *(i for sub in subthemes for i in sub["quotes"])])
 
     def quotes(ids: list[int]) -> list[Quote]:

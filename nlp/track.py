@@ -52,6 +52,20 @@ def match_themes(past: Sequence[PastTheme], themes: Sequence[Theme], vectors: np
     return matched
 
 
+def keep_subtheme_keys(past: Sequence[dict], subthemes: Sequence[dict], new_prefix: str,
+                       min_overlap: float = 0.3) -> list[dict]:
+    """The sub-themes with a ``key`` each: the key of the continued theme's previous sub-theme whose
+    keywords they overlap most (Jaccard >= ``min_overlap``; one-to-one, best pairs first), else a
+    new one, ``new_prefix`` + its place (the run's id, so no key is ever given twice)."""
+    pairs = sorted(((jaccard(p["keywords"], sub["keywords"]), -number, i, p["key"])
+                    for number, p in enumerate(past) if "key" in p for i, sub in enumerate(subthemes)), reverse=True)
+    keys: list[str | None] = [None] * len(subthemes)
+    for overlap, _number, i, key in pairs:
+        if overlap >= min_overlap and keys[i] is None and key not in keys:
+            keys[i] = key
+    return [sub | {"key": key or f"{new_prefix}.{i + 1}"} for i, (sub, key) in enumerate(zip(subthemes, keys))]
+
+
 def jaccard(a: Sequence[str], b: Sequence[str]) -> float:
     return len(set(a) & set(b)) / max(1, len(set(a) | set(b)))
 

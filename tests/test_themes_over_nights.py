@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from flows.cli import app
 from models.tables import Message, Theme, ThemeMessage
 from tests.conftest import SAMPLE, api_client
+from nlp.track import jaccard
 from tests.test_end_to_end import PLANTED, match_planted
 
 CUT = datetime(2026, 10, 27)  # night 1 sees the sample up to here: its last four weeks arrive on night 2
@@ -24,6 +25,22 @@ LITTER = ["猫砂结团不好，铲的时候全散了", "豆腐猫砂粉尘好�
           "混合猫砂结团快不快", "猫砂用得太快了，一周一袋", "猫砂除臭效果都一般", "猫砂能冲厕所的那种好用吗"]
 WHEN = ["", "两只猫，", "刚搬家，", "最近天热，", "家里面积小，", "上班一整天不在家，"]
 ASK = ["", "有没有推荐的？", "求一款好用的猫砂", "店里能进点除臭猫砂吗", "想换一种猫砂", "大家都用什么猫砂？"]
+
+
+def check_subtheme_keys(client, subthemes1: dict, continued: set[int], run: int) -> None:
+    """A continued theme's sub-themes keep their night-1 keys while their words persist; the others get
+    keys of night 2's run, never one given before."""
+    kept = new = 0
+    for theme_id in continued:
+        before = {s["key"]: s for s in subthemes1.get(theme_id, [])}
+        for sub in client.get(f"/v1/themes/{theme_id}").json()["subthemes"]:
+            if sub["key"] in before:
+                assert jaccard(sub["keywords"], before[sub["key"]]["keywords"]) >= 0.3, (sub, before[sub["key"]])
+                kept += 1
+            else:
+                assert sub["key"].startswith(f"{run}."), sub
+                new += 1
+    assert kept >= 3, (kept, new)
 
 
 def write_night(path, rows):
@@ -84,6 +101,7 @@ def test_themes_keep_ids_appear_and_fade_over_two_nights(database_url, sessions,
     first = run_night(runner, night1)
     themes1 = client.get("/v1/themes", params={"community": "sample", "include_chat": True, "limit": 500}).json()
     holders1 = planted_holders(sessions)
+    subthemes1 = {t["id"]: client.get(f"/v1/themes/{t['id']}").json()["subthemes"] for t in themes1["data"]}
     second = run_night(runner, night2)
     holders2 = planted_holders(sessions)
     themes2 = client.get("/v1/themes", params={"community": "sample", "include_chat": True, "limit": 500}).json()
@@ -97,6 +115,7 @@ def test_themes_keep_ids_appear_and_fade_over_two_nights(database_url, sessions,
     assert len(kept) >= 0.8 * len(holders1), f"planted themes that changed id: {sorted(set(holders1) - set(kept))}"
     by_id2 = {t["id"]: t for t in themes2["data"]}
     assert all(by_id2[holders2[p]]["runs_seen"] == 2 for p in kept)
+    check_subtheme_keys(client, subthemes1, {holders2[p] for p in kept}, second["run"])
     fading = [p for p in FADING if p in found2]
     # a theme whose cluster also caught steady chat reads stable: at least half must fade
     assert sum(by_id2[found2[p]]["lifecycle"] == "fading" for p in fading) >= 0.5 * len(fading)

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from nlp.records import Theme
-from nlp.track import PastTheme, activity, match_themes
+from nlp.track import PastTheme, activity, keep_subtheme_keys, match_themes
 
 T0 = datetime(2026, 10, 1, tzinfo=UTC)
 
@@ -72,3 +72,14 @@ def test_lifecycle_reads_every_planted_trend_of_the_sample():
     expected = {"rising": "growing", "steady": "stable", "fading": "fading"}
     read = {p: activity([t for t, _ in rows], [m for _, m in rows], newest).lifecycle for p, rows in said.items()}
     assert read == {p: expected[trends[p]] for p in said} and len(read) == 15
+
+
+def test_subthemes_keep_their_keys_while_their_words_persist():
+    past = [{"key": "3.1", "keywords": ["寄养", "笼子", "狗子"]}, {"key": "3.2", "keywords": ["上门", "喂猫", "铲屎"]},
+            {"key": "5.4", "keywords": ["国庆", "寄养"]}]
+    tonight = [{"label": "上门喂猫", "keywords": ["上门", "喂猫", "换水"]}, {"label": "疫苗本", "keywords": ["疫苗", "证明"]},
+               {"label": "寄养的笼子", "keywords": ["寄养", "笼子", "太小"]}, {"label": "笼子", "keywords": ["笼子", "寄养", "狗子"]}]
+    keyed = keep_subtheme_keys(past, tonight, new_prefix="9")
+    assert [s["key"] for s in keyed] == ["3.2", "9.2", "9.3", "3.1"]  # one to one, the closest pair first
+    assert [s["label"] for s in keyed] == [s["label"] for s in tonight]
+    assert [s["key"] for s in keep_subtheme_keys([], tonight[:2], "9")] == ["9.1", "9.2"]  # a new theme: all new
