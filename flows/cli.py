@@ -265,7 +265,7 @@ def staff_ids(ids: list[str] | None, file: Path | None) -> list[str]:
             lines = file.read_text(encoding="utf-8-sig").splitlines()
         except OSError as error:
             fail(f"cannot read {file}: {error.strerror or error}")
-        listed += [line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()]
+        listed += [sender for line in lines if (sender := line.split("#")[0].strip())]
     if not listed:
         fail("name at least one sender id, or --file")
     return listed

@@ -140,15 +140,13 @@ def set_staff(session: Session, community: str, sender_ids: list[str], staff: bo
     """Mark these members as the brand's own people (or no longer); returns the sender ids that changed.
     Every id must be a member of the community, or nothing changes. Their cards say so at once; their
     messages leave the themes, and their tags and layer go, at the community's next run."""
-    found = store.community_by_name(session, community)
-    if found is None:
-        raise NotFound(f"no community named {community!r}")
-    members = store.members_named(session, found.id, sender_ids)
+    found = community_id(session, community)
+    members = store.members_named(session, found, sender_ids)
     unknown = sorted(set(sender_ids) - {m.sender_id for m in members})
     if unknown:
         shown = ", ".join(map(repr, unknown[:5])) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
         raise NotFound(f"no member {shown} in community {community!r} (ingest their messages first); nothing changed")
-    return [m.sender_id for m in store.set_staff(session, found.id, members, staff)]
+    return [m.sender_id for m in store.set_staff(session, found, members, staff)]
 
 
 def staff_of(session: Session, community: str) -> list[tuple[str, str]]:

@@ -160,7 +160,8 @@ def opens_name(word: str) -> bool:
 def closes_name(word: str) -> bool:
     """Whether a theme's name may end with ``word``: not an adverb (满减到底), a number (放假两只) or a
     verb glued to its measure word."""
-    return word not in _tagged_words()[1] and word not in _tagged_words()[2] and not _glued_measure(word)
+    _, adverbs, numbers = _tagged_words()
+    return word not in adverbs and word not in numbers and not _glued_measure(word)
 
 
 def _glued_measure(word: str) -> bool:
