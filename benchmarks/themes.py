@@ -184,7 +184,7 @@ def bake_off(corpus: str, texts: list[str], labels: list[str], st_models: Sequen
     rows = []
     for name, make in embedders(st_models):
         embedder, vectors, embed_s = embedded(corpus, name, make, texts)
-        found, cluster_s = timed(HdbscanClusterer(word_share=embedder.keyword_share).fit_predict, vectors, tokens)
+        found, cluster_s = timed(HdbscanClusterer(**embedder.keyword_weighting).fit_predict, vectors, tokens)
         row = {"corpus": corpus, "embedder": name, "model_id": embedder.model_id, **score_clustering(labels, found),
                "embed_s": embed_s, "cluster_s": cluster_s}
         rows.append(row)
@@ -232,7 +232,7 @@ def versus_bertopic(corpus: str, texts: list[str], labels: list[str], bertopic_r
         row: QUNSHENG_ROWS[row] for row in ("qunsheng (default)", "qunsheng, vectors only (no keywords)")}
     rows = []
     for name, (options, with_keywords) in qunsheng_rows.items():
-        options = {"word_share": embedder.keyword_share} | options
+        options = embedder.keyword_weighting | options
         found, seconds = timed(HdbscanClusterer(**options).fit, vectors, tokens if with_keywords else None)
         levels = {name: found.labels}
         if name == "qunsheng (default)":  # the same run, scored one level down

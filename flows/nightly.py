@@ -126,13 +126,12 @@ def _embed_with_cache(database_url: str, embedder, texts: list[str], chunk: int 
 
 @step
 def cluster_messages(vectors: np.ndarray, min_cluster_size: int | None, reassign_similarity: float | None,
-                     token_lists: Sequence[Sequence[str]] | None = None, word_share: float | None = None) -> Clustering:
+                     token_lists: Sequence[Sequence[str]] | None = None, weighting: dict | None = None) -> Clustering:
     """Themes from the vectors, with the messages' keywords shaping the neighbour graph (weighed
-    ``word_share``, None: the clusterer's default); ``reassign_similarity`` None keeps the
-    clusterer's outlier rule."""
+    as ``weighting`` says: ``Embedder.keyword_weighting``; None: the clusterer's defaults);
+    ``reassign_similarity`` None keeps the clusterer's outlier rule."""
     options = {} if reassign_similarity is None else {"reassign_similarity": reassign_similarity}
-    if word_share is not None:
-        options["word_share"] = word_share
+    options |= weighting or {}
     return HdbscanClusterer(min_cluster_size=min_cluster_size, **options).fit(vectors, token_lists)
 
 
@@ -273,7 +272,7 @@ def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps:
                                                      parameters["model"], segmenter, parameters["embedding_options"])
     model_id = embedder.model_id
     clustering = steps.run("cluster", cluster_messages, vectors, parameters["min_cluster_size"],
-                           parameters["reassign_similarity"], token_lists, embedder.keyword_share)
+                           parameters["reassign_similarity"], token_lists, embedder.keyword_weighting)
     labels = clustering.labels
     themes = steps.run("represent", represent_themes, content, token_lists, vectors, labels, sentiments, demand_types,
                        echoed_by, segmenter, parameters["timezone"], clustering.sub_labels)

@@ -68,7 +68,9 @@ class HdbscanClusterer(Clusterer):
 
     With token lists (``fit(vectors, tokens)``: each message's keywords), the similarity of
     two messages is ``word_share`` x the cosine of their keyword TF-IDF (words and, with
-    ``keyword_chars``, the words' characters) + the rest x the cosine of their vectors.
+    ``keyword_chars``, the words' characters) + the rest x the cosine of their vectors. With
+    ``keywords_full``, the keyword cosine is scaled down for messages with fewer distinct keywords
+    than that (``keyword_matrix``): short messages lean on their vectors, long ones on their words.
     UMAP reads its neighbour graph from it (exact neighbours, computed here) and outliers
     are judged by it: short texts sharing a rare word are neighbours even where a
     corpus-fitted vector space blurs them; the vectors break ties and place messages
@@ -111,6 +113,7 @@ class HdbscanClusterer(Clusterer):
     seed: int = 0
     word_share: float = 0.9
     keyword_chars: bool = True
+    keywords_full: int | None = None
     reassign_similarity: float | None = 0.0
     reassign_quantile: float | None = 0.02
     reassign_separation: float | None = 0.97
@@ -139,7 +142,8 @@ class HdbscanClusterer(Clusterer):
             labels = np.full(n, OUTLIER)
             return Clustering(labels, outlier_rate(labels), outlier_rate(labels), 0, 0, parameters,
                               labels.copy() if self.sub_share else None)
-        words = keyword_matrix(tokens, self.keyword_chars) if tokens is not None and self.word_share else None
+        words = (keyword_matrix(tokens, self.keyword_chars, self.keywords_full)
+                 if tokens is not None and self.word_share else None)
         fit_words = None if words is None else words[fit_rows]
         points = self._reduce(vectors[fit_rows], fit_words)
         raw = self._hdbscan(points, size)
@@ -237,19 +241,26 @@ def keyword_chars(words: Sequence[str]) -> list[str]:
     return [*words, *(f"{char}\x00" for word in words for char in word)]
 
 
-def keyword_matrix(tokens: Sequence[Sequence[str]], chars: bool = False):
-    """One row of unit length per message: the TF-IDF (sublinear tf) of its keywords (and, with
-    ``chars``, their characters), counting features found in at least 2 messages (1 under 50
-    messages); a message without any is all zero."""
-    from scipy.sparse import csr_matrix
+def keyword_matrix(tokens: Sequence[Sequence[str]], chars: bool = False, full: int | None = None):
+    """One row per message: the TF-IDF (sublinear tf) of its keywords (and, with ``chars``, their
+    characters), counting features found in at least 2 messages (1 under 50 messages), at unit
+    length; a message without any is all zero. With ``full``, a message with fewer distinct keywords
+    than that has its row shortened to sqrt(keywords / ``full``), so the keyword cosine of two
+    messages is scaled by how much each has to say: two titles sharing one word of three agree
+    less surely than two descriptions sharing a third of their words."""
+    from scipy.sparse import csr_matrix, diags
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     vectorizer = TfidfVectorizer(analyzer=keyword_chars if chars else list, sublinear_tf=True,
                                  min_df=2 if len(tokens) >= 50 else 1)
     try:
-        return vectorizer.fit_transform(tokens).astype(np.float32)
+        rows = vectorizer.fit_transform(tokens).astype(np.float32)
     except ValueError:  # not one word kept
         return csr_matrix((len(tokens), 1), dtype=np.float32)
+    if not full:
+        return rows
+    said = np.array([len(set(words)) for words in tokens], dtype=np.float32)
+    return (diags(np.sqrt(np.minimum(1.0, said / full))) @ rows).tocsr().astype(np.float32)
 
 
 def nearest_neighbours(vectors: np.ndarray, words, k: int, word_share: float) -> tuple[np.ndarray, np.ndarray, None]:

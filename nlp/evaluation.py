@@ -45,7 +45,7 @@ def evaluate_clustering(texts: Sequence[str], labels: Sequence[str], embedder: E
         embedder.segmenter = segmenter
     tokens = segmenter.keywords_all(texts)
     vectors = embedder.for_clustering(embedder.fit_embed(texts))
-    found = (clusterer or HdbscanClusterer(word_share=embedder.keyword_share)).fit(vectors, tokens)
+    found = (clusterer or HdbscanClusterer(**embedder.keyword_weighting)).fit(vectors, tokens)
     seconds = time.perf_counter() - start
     report = score_clustering(labels, found.labels) | {"seconds": round(seconds, 2)}
     if found.sub_labels is not None:

@@ -21,6 +21,14 @@ class Embedder(ABC):
     centred: bool = False
     #: the clusterer's weight on the keyword graph beside these vectors (``HdbscanClusterer.word_share``)
     keyword_share: float = 0.9
+    #: distinct keywords from which a message's keyword row counts in full
+    #: (``HdbscanClusterer.keywords_full``; None: every row does)
+    keywords_full: int | None = None
+
+    @property
+    def keyword_weighting(self) -> dict:
+        """The clusterer options that weigh the keyword graph beside these vectors."""
+        return {"word_share": self.keyword_share, "keywords_full": self.keywords_full}
 
     def fit(self, texts: Sequence[str]) -> "Embedder":
         return self
@@ -41,10 +49,12 @@ class PretrainedEmbedder(Embedder):
     """A pretrained sentence encoder (e5, a sentence-transformers model). Its vectors lie in one
     narrow cone (any two Chinese messages score cosine ~0.9), so a run centres them on the night's
     mean before clustering, and the clusterer weighs the keyword graph less beside them than beside
-    LSA's: chosen on the DEV sets with e5 and measured again with m3e-small (docs/DESIGN.md)."""
+    LSA's, the less the fewer keywords a message has: these vectors read a short message better
+    than its two or three words do. Chosen on the DEV sets with e5 (docs/DESIGN.md)."""
 
     centred = True
-    keyword_share = 0.45
+    keyword_share = 0.6
+    keywords_full = 30
 
 
 def normalise_rows(vectors: np.ndarray) -> np.ndarray:

@@ -85,7 +85,8 @@ def test_run_with_a_sentence_transformers_model_embeds_each_text_once(small_comm
     args = ("--community", small_community, "--embedder", "st", "--model", str(tiny_model), "--min-cluster-size", "10")
     record = run(*args)
     assert record["embedder"] == f"st:{tiny_model}" and record["warnings"] == []
-    assert record["clustering"]["word_share"] == 0.45  # weighed as a pretrained encoder, not as LSA
+    weighting = record["clustering"]["word_share"], record["clustering"]["keywords_full"]
+    assert weighting == (0.6, 30)  # weighed as a pretrained encoder, not as LSA (0.9, None)
     assert 0 < record["embedded_texts"] <= record["content_messages"]
     assert run(*args)["embedded_texts"] == 0  # the second night finds every vector in the cache
 
@@ -158,7 +159,8 @@ def test_auto_falls_back_and_records_the_warning(small_community, tmp_path):
     record = run("--community", small_community, "--embedder", "auto", "--model", str(tmp_path / "missing"))
     assert record["embedder"].startswith("e5:") and "missing" in record["warnings"][0]
     assert "multilingual-e5-small" in record["warnings"][0] and record["themes"] > 0
-    assert record["clustering"]["word_share"] == 0.45  # the keyword share e5 asks for
+    weighting = record["clustering"]["word_share"], record["clustering"]["keywords_full"]
+    assert weighting == (0.6, 30)  # the keyword weighting e5 asks for
 
 
 def test_bad_runs_fail_in_one_line(small_community, tmp_path):

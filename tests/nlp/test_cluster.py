@@ -168,6 +168,19 @@ def test_keyword_rows_count_words_and_their_characters():
     assert keyword_matrix([[], []]).shape[0] == 2  # no word at all: zero rows, no error
 
 
+def test_short_messages_lean_on_their_vectors_long_ones_on_their_words():
+    # message 0 shares its words with message 1 and its meaning (vector) with message 2
+    vectors = unit([[1, 0, 0], [0, 1, 0], [1, 0.05, 0]])
+    for n, nearest_without, nearest_with in ((2, 1, 2), (30, 1, 1)):
+        shared, own = [f"s{i}" for i in range(n)], [f"o{i}" for i in range(n)]
+        tokens = [shared, shared, own]
+        rows = keyword_matrix(tokens, full=30)
+        assert np.allclose(np.linalg.norm(rows.toarray(), axis=1), np.sqrt(min(1, n / 30)))
+        for full, expected in ((None, nearest_without), (30, nearest_with)):
+            indices, _, _ = nearest_neighbours(vectors, keyword_matrix(tokens, full=full), 2, 0.6)
+            assert indices[0, 1] == expected, (n, full)
+
+
 def test_nearest_neighbours_are_exact_and_start_with_the_row_itself():
     rng = np.random.default_rng(0)
     vectors = unit(rng.normal(size=(50, 6)))
