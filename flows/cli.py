@@ -277,11 +277,12 @@ def set_staff(community: str, ids: list[str] | None, file: Path | None, as_json:
     wanted = staff_ids(ids, file)
     with sessions().begin() as session:
         changed = views.set_staff(session, community, wanted, mark)
+    unchanged = len(set(wanted)) - len(changed)
     if as_json:
-        print_json({"changed": changed, "unchanged": len(set(wanted)) - len(changed)})
+        print_json({"changed": changed, "unchanged": unchanged})
         return
     typer.echo(f"{len(changed)} member(s) {'marked as staff' if mark else 'no longer staff'}, "
-               f"{len(set(wanted)) - len(changed)} already so; themes, tags and layers follow at the next run")
+               f"{unchanged} already so; themes, tags and layers follow at the next run")
 
 
 @staff.command("add")

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from flows.sources import FORMAT_MODULES, MessageRecord, ParseOptions, Reject, detect_format, get_format
 from flows.sources.encoding import read_head
 from models import store
-from models.store import Ingester
 from nlp.clean import redact
 
 FORMATS = tuple(FORMAT_MODULES)
@@ -55,7 +54,7 @@ def ingest_files(session: Session, paths: Sequence[Path], community: str, fmt: s
         raise IngestError(f"unknown format {fmt!r}; choose auto, {', '.join(FORMATS)}")
     files, from_folder = expand(paths)
     options = ParseOptions(timezone=ZoneInfo(timezone))
-    ingester = Ingester(session, community)
+    ingester = store.Ingester(session, community)
     names = names_files(files) if fmt in ("auto", "wecom") else []
     for path in names:  # first, so that they name the groups and members of every message file
         names_module().read_names(path, options)
@@ -85,7 +84,7 @@ def ingest_files(session: Session, paths: Sequence[Path], community: str, fmt: s
             "types": dict(sorted(counts.types.items())), "skipped": skipped, "staff": sorted(m.sender_id for m in staff)}
 
 
-def accepted(items: Iterator[MessageRecord | Reject], ingester: Ingester,
+def accepted(items: Iterator[MessageRecord | Reject], ingester: store.Ingester,
              on_record: Callable[[], None] | None) -> Iterator[MessageRecord]:
     """Records with personal data redacted; rejects go to quarantine."""
     for item in items:

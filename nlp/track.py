@@ -56,9 +56,10 @@ def keep_subtheme_keys(past: Sequence[dict], subthemes: Sequence[dict], new_pref
                        min_overlap: float = 0.3) -> list[dict]:
     """The sub-themes with a ``key`` each: the key of the continued theme's previous sub-theme whose
     keywords they overlap most (Jaccard >= ``min_overlap``; one-to-one, best pairs first), else a
-    new one, ``new_prefix`` + its place (the run's id, so no key is ever given twice)."""
+    new one, ``new_prefix`` + its place (the run's id, so no key is ever given twice). Each of ``past``
+    carries its key (``store.keyed_subthemes`` gives keys to those stored before keys)."""
     pairs = sorted(((jaccard(p["keywords"], sub["keywords"]), -number, i, p["key"])
-                    for number, p in enumerate(past) if "key" in p for i, sub in enumerate(subthemes)), reverse=True)
+                    for number, p in enumerate(past) for i, sub in enumerate(subthemes)), reverse=True)
     keys: list[str | None] = [None] * len(subthemes)
     for overlap, _number, i, key in pairs:
         if overlap >= min_overlap and keys[i] is None and key not in keys:

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from models.tables import Message, Theme, ThemeMessage
-from tests.conftest import SAMPLE, api_client
 from nlp.track import jaccard
+from tests.conftest import SAMPLE, api_client
 from tests.test_end_to_end import PLANTED, match_planted
 
 CUT = datetime(2026, 10, 27)  # night 1 sees the sample up to here: its last four weeks arrive on night 2
