@@ -144,9 +144,10 @@ def clustering_record(clustering: Clustering) -> dict:
 
 @step
 def represent_themes(messages, token_lists, vectors, labels, sentiments, demand_types, echoed_by,
-                     segmenter: Segmenter, timezone: str, sub_labels: np.ndarray | None = None) -> list[Theme]:
+                     segmenter: Segmenter, timezone: str, sub_labels: np.ndarray | None = None,
+                     core: np.ndarray | None = None) -> list[Theme]:
     return represent(messages, token_lists, vectors, labels, sentiments, demand_types, echoed_by, segmenter,
-                     ZoneInfo(timezone), sub_labels=sub_labels)
+                     ZoneInfo(timezone), sub_labels=sub_labels, core=core)
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
@@ -275,7 +276,7 @@ def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps:
                            parameters["reassign_similarity"], token_lists, embedder.keyword_weighting)
     labels = clustering.labels
     themes = steps.run("represent", represent_themes, content, token_lists, vectors, labels, sentiments, demand_types,
-                       echoed_by, segmenter, parameters["timezone"], clustering.sub_labels)
+                       echoed_by, segmenter, parameters["timezone"], clustering.sub_labels, clustering.core)
     tracked = steps.run("track", track_themes, url, community, themes, vectors, content, demand_types,
                         parameters["trend_window_days"])
     tags = steps.run("tag members", tag_members_of, content, token_lists, themes, parameters["min_demand_share"],

@@ -33,6 +33,9 @@ class Clustering:
     #: each row's sub-theme 0..m-1 (every sub-theme inside one theme), OUTLIER for outliers and
     #: members of a theme that does not split; None: sub-themes not asked for
     sub_labels: np.ndarray | None = None
+    #: True for the rows hdbscan itself placed in a theme, False for outliers and for those the
+    #: outlier rule joined to one afterwards (a theme's edge); None: every member is core
+    core: np.ndarray | None = None
 
     @property
     def fine_labels(self) -> np.ndarray:
@@ -153,6 +156,7 @@ class HdbscanClusterer(Clusterer):
         raw_themes = int(raw.max()) + 1
         labels = merge_close(vectors, labels, self.merge_similarity, cohesion=self.merge_cohesion,
                              tokens=tokens, shared_keywords=self.merge_shared_keywords)
+        core = labels >= 0
         if self.reassign_similarity is not None:
             labels = reassign_outliers(vectors, labels, self.reassign_similarity, quantile=self.reassign_quantile,
                                        separation=self.reassign_separation, words=words, word_share=self.word_share,
@@ -165,7 +169,7 @@ class HdbscanClusterer(Clusterer):
             sub_labels = split_themes(vectors, labels, finer, least=sub_size // 2)
             parameters["sub_theme_size"] = sub_size
         return Clustering(labels, outlier_rate(labels), raw_rate, int(labels.max()) + 1, raw_themes, parameters,
-                          sub_labels)
+                          sub_labels, core)
 
     def _fit_rows(self, n: int) -> np.ndarray:
         if n <= self.max_fit:

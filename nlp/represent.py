@@ -134,15 +134,23 @@ def main_demand_type(types: Sequence[str]) -> str:
 def represent(messages: Sequence[ChatMessage], token_lists: Sequence[Sequence[str]], vectors: np.ndarray,
               labels: np.ndarray, sentiments: Sequence[float], demand_types: Sequence[str],
               echoed_by: dict[int, list[str]] | None = None, segmenter: Segmenter | None = None,
-              tz: tzinfo = UTC, phrase_sample: int = 300, sub_labels: np.ndarray | None = None) -> list[Theme]:
+              tz: tzinfo = UTC, phrase_sample: int = 300, sub_labels: np.ndarray | None = None,
+              core: np.ndarray | None = None) -> list[Theme]:
     """One Theme per cluster label, in label order; clusters with no keyword are left out.
+
+    With ``core`` (``Clustering.core``), a theme is named, given keywords and quoted from the
+    messages the clusterer itself placed in it: messages the outlier rule joined to its edge count
+    in its messages, voices and trend, but do not speak for it (a neighbour's "谁拿了我的快递" does
+    not name a 满减凑单 theme), and their words count as background.
 
     ``echoed_by`` maps a message id to the members who echoed it ("+1", "同求"): they count
     among the theme's voices. With a ``segmenter``, the label is a key phrase members say
     (read in the ``phrase_sample`` messages nearest the centroid), else the top keywords.
     With ``sub_labels`` (``Clustering.sub_labels``), each theme lists its sub-themes."""
     echoed_by = echoed_by or {}
-    keyword_lists = class_tfidf(token_lists, labels)
+    # the rows that speak for their theme: its core, or all its members where it has none
+    speaking = labels if core is None else np.where(core | ~np.isin(labels, labels[core]), labels, OUTLIER)
+    keyword_lists = class_tfidf(token_lists, speaking)
     centres = centroids(vectors, labels)
     themes = []
     for label, keywords in enumerate(keyword_lists):
@@ -152,14 +160,15 @@ def represent(messages: Sequence[ChatMessage], token_lists: Sequence[Sequence[st
         types = [demand_types[i] for i in idx]
         members = [messages[i] for i in idx]
         scores = vectors[idx] @ centres[label]
-        quotes = pick_quotes(vectors[idx], [m.text for m in members])
+        speakers = np.flatnonzero(speaking[idx] == label)  # positions in idx of the rows that speak for it
+        quotes = idx[speakers][pick_quotes(vectors[idx[speakers]], [members[s].text for s in speakers])]
         theme_sentiments = [sentiments[i] for i in idx]
         themes.append(Theme(
-            label=name(keywords, idx, scores, messages, token_lists, segmenter, phrase_sample),
+            label=name(keywords, idx[speakers], scores[speakers], messages, token_lists, segmenter, phrase_sample),
             keywords=keywords,
             message_ids=[m.id for m in members],
             member_ids=[m.member for m in members],
-            quotes=[members[q].id for q in quotes],
+            quotes=[messages[q].id for q in quotes],
             sentiment=float(np.mean(theme_sentiments)),
             first_seen=min(m.sent_at for m in members),
             last_seen=max(m.sent_at for m in members),

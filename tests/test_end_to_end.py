@@ -20,6 +20,7 @@ from tests.flows.test_nightly import staff_in_themes
 PLANTED = json.loads((SAMPLE / "planted.json").read_text(encoding="utf-8"))
 MEMBERS = json.loads((SAMPLE / "members.json").read_text(encoding="utf-8"))
 OPERATORS = {m["sender_id"] for m in MEMBERS if m["role"] == "operator"}
+LABELS = json.loads((SAMPLE / "labels.json").read_text(encoding="utf-8"))  # message id -> [kind, planted theme]
 
 
 def match_planted(themes):
@@ -88,6 +89,7 @@ def check_sample(sample_run: dict, sessions) -> None:
     unnamed = {p: theme_by_id[t]["label"] for p, t in found.items()  # labels name the demand (a planted keyword)
                if not any(k in theme_by_id[t]["label"] for k in next(q["keywords"] for q in PLANTED if q["id"] == p))}
     assert len(unnamed) <= 0.1 * len(found), f"labels that name no keyword of their planted theme: {unnamed}"
+    check_quotes(client, sessions, found)
 
     listed = json.loads(CliRunner().invoke(app, ["themes", "--community", "sample", "--limit", "500", "--json"]).stdout)
     assert [t["id"] for t in listed] == [t["id"] for t in themes]
@@ -124,6 +126,20 @@ def check_sample(sample_run: dict, sessions) -> None:
         agreeing += any(keywords_of[strongest] & set(theme_of[t["theme_id"]]["keywords"]) for t in theme_tags[:3])
     assert checked >= 50 and tagged >= 0.9 * checked
     assert agreeing >= 0.85 * checked, f"{agreeing}/{checked} members' top tags match what they said most"
+
+
+def check_quotes(client, sessions, found: dict) -> None:
+    """A planted theme's quotes are its members' words on the demand: at most one of them chit-chat
+    (e5 once quoted 谁拿了我的快递 and 充电宝借我用下 for 满减凑单, joined to its edge by the outlier rule)."""
+    with sessions() as session:
+        key_of = dict(session.execute(select(Message.id, Message.source_key)).all())
+    chatty = {}
+    for theme in found.values():
+        detail = client.get(f"/v1/themes/{theme}").json()
+        chat = [q["text"] for q in detail["quotes"] if LABELS[key_of[q["message_id"]]][0] not in ("theme", "echo", "reply")]
+        if len(chat) > 1:
+            chatty[detail["label"]] = chat
+    assert not chatty, f"planted themes quoting chit-chat: {chatty}"
 
 
 def check_staff(client, sessions, sample_run: dict) -> None:

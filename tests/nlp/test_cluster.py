@@ -72,6 +72,8 @@ def test_large_corpus_fits_a_sample_and_assigns_the_rest():
     assert found.parameters["fitted_on"] == 300 and found.n_themes == 3
     for start in (0, 400, 800):
         assert len(set(found.labels[start:start + 400])) == 1
+    # core: the rows hdbscan placed itself (within the 300 fitted), not those the outlier rule joined
+    assert 0 < found.core.sum() <= 300 and (found.labels[found.core] >= 0).all()
 
 
 def test_outliers_close_to_a_theme_are_reassigned():

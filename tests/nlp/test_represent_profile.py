@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from nlp.cluster import OUTLIER
 from nlp.profile import tag_members
 from nlp.records import ChatMessage
 from nlp.represent import (class_tfidf, daily_series, key_phrase, label_for, pick_quotes, represent,
@@ -52,6 +53,25 @@ def test_names_neither_start_nor_end_on_adverbs_numbers_discourse_words_or_glued
 def test_quotes_skip_repeats():
     vectors = np.array([[1, 0], [1, 0], [0.8, 0.6]])
     assert pick_quotes(vectors, ["x", "x", "y"], n=2) == [0, 2]
+
+
+def test_messages_joined_at_a_themes_edge_count_in_it_but_do_not_name_or_quote_it():
+    """The sample's 满减凑单 theme was named 快递·凑单 and quoted 谁拿了我的快递: neighbours' requests
+    that the outlier rule had joined to its edge."""
+    rows = ([("a", ["满减", "凑单"]), ("b", ["满减", "凑单", "攻略"]), ("c", ["凑单", "拼单"]), ("d", ["满减", "拼单"])]
+            + [(m, ["快递", "放错"]) for m in "efghi"] + [("j", ["天气"])])
+    messages = [ChatMessage(i, m, "g", DAY, " ".join(t) + "!" * i) for i, (m, t) in enumerate(rows)]
+    tokens = [t for _, t in rows]
+    vectors = np.array([[1, 0]] * 4 + [[0.6, 0.8]] * 5 + [[0, 1]], dtype=float)
+    labels = np.array([0] * 9 + [OUTLIER])
+    core = np.array([True] * 4 + [False] * 6)
+    args = (messages, tokens, vectors, labels, [0.0] * 10, ["need"] * 4 + ["question"] * 5 + ["chat"])
+    everyone, = represent(*args)
+    cored, = represent(*args, core=core)
+    assert "快递" in everyone.keywords and "快递" in everyone.label and any(q >= 4 for q in everyone.quotes)
+    assert "快递" not in cored.keywords and "快递" not in cored.label and set(cored.quotes) <= {0, 1, 2, 3}
+    assert cored.message_ids == everyone.message_ids == list(range(9)) and cored.voices == everyone.voices == 9
+    assert represent(*args, core=np.zeros(10, dtype=bool))[0].keywords == everyone.keywords  # no core: all speak
 
 
 def test_trend_is_dense_and_daily():
