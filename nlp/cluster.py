@@ -102,8 +102,9 @@ class HdbscanClusterer(Clusterer):
 
     Sub-themes (``sub_share``; None: none): hdbscan once more on the same UMAP layout with
     ``sub_share`` x the theme size; a theme splits when at least two of those finer clusters
-    hold half that size of its members each, and then every member of it joins the nearest of
-    them (vector centroids). A theme that holds fewer stays whole.
+    hold half that size of its core members each (``Clustering.core``: those hdbscan placed, not
+    those the outlier rule joined), and then every other member of it joins the nearest of them
+    (vector centroids). A theme that holds fewer stays whole.
     """
 
     min_cluster_size: int | None = None
@@ -166,7 +167,7 @@ class HdbscanClusterer(Clusterer):
             sub_size = max(5, round(self.sub_share * size))
             finer = np.full(n, OUTLIER)
             finer[fit_rows] = self._hdbscan(points, sub_size)
-            sub_labels = split_themes(vectors, labels, finer, least=sub_size // 2)
+            sub_labels = split_themes(vectors, labels, finer, least=sub_size // 2, core=core)
             parameters["sub_theme_size"] = sub_size
         return Clustering(labels, outlier_rate(labels), raw_rate, int(labels.max()) + 1, raw_themes, parameters,
                           sub_labels, core)
@@ -217,22 +218,25 @@ def cache_umap_kernels() -> None:
             pass
 
 
-def split_themes(vectors: np.ndarray, labels: np.ndarray, finer: np.ndarray, least: int) -> np.ndarray:
+def split_themes(vectors: np.ndarray, labels: np.ndarray, finer: np.ndarray, least: int,
+                 core: np.ndarray | None = None) -> np.ndarray:
     """Sub-themes from a finer clustering ``finer`` of the same rows: a theme splits where at
-    least two finer clusters hold ``least`` of its members each; every member of a split theme
-    joins the nearest of those (cosine to their vector centroids), the rest stay OUTLIER.
+    least two finer clusters hold ``least`` of its ``core`` members each (None: all members; a
+    theme's edge, joined by the outlier rule, makes no part of it); every other member of a split
+    theme joins the nearest of those (cosine to their vector centroids), the rest stay OUTLIER.
     Numbered 0..m-1 theme by theme."""
     sub_labels = np.full(len(labels), OUTLIER)
     next_id = 0
     for theme in range(int(labels.max()) + 1):
         rows = np.flatnonzero(labels == theme)
-        parts, counts = np.unique(finer[rows], return_counts=True)
+        own = finer[rows] if core is None else np.where(core[rows], finer[rows], OUTLIER)
+        parts, counts = np.unique(own, return_counts=True)
         parts = parts[(parts != OUTLIER) & (counts >= least)]
         if len(parts) < 2:
             continue
         local = np.full(len(rows), OUTLIER)
         for number, part in enumerate(parts):
-            local[finer[rows] == part] = number
+            local[own == part] = number
         rest = local == OUTLIER
         local[rest] = (vectors[rows[rest]] @ centroids(vectors[rows], local).T).argmax(axis=1)
         sub_labels[rows] = next_id + local

@@ -148,8 +148,7 @@ def represent(messages: Sequence[ChatMessage], token_lists: Sequence[Sequence[st
     (read in the ``phrase_sample`` messages nearest the centroid), else the top keywords.
     With ``sub_labels`` (``Clustering.sub_labels``), each theme lists its sub-themes."""
     echoed_by = echoed_by or {}
-    # the rows that speak for their theme: its core, or all its members where it has none
-    speaking = labels if core is None else np.where(core | ~np.isin(labels, labels[core]), labels, OUTLIER)
+    speaking = speakers_of(labels, core)
     keyword_lists = class_tfidf(token_lists, speaking)
     centres = centroids(vectors, labels)
     themes = []
@@ -180,9 +179,18 @@ def represent(messages: Sequence[ChatMessage], token_lists: Sequence[Sequence[st
             demand_type=main_demand_type(types),
             sentiment_mix=sentiment_mix(theme_sentiments),
             subthemes=[] if sub_labels is None else subthemes(idx, sub_labels[idx], messages, token_lists, vectors,
-                                                              echoed_by, segmenter, phrase_sample),
+                                                              echoed_by, segmenter, phrase_sample,
+                                                              core=speaking[idx] == label),
         ))
     return themes
+
+
+def speakers_of(labels: np.ndarray, core: np.ndarray | None) -> np.ndarray:
+    """Each row's label where it speaks for its group (it is core, or its group has no core at all),
+    else OUTLIER: what c-TF-IDF counts as the group's words, and where names and quotes come from."""
+    if core is None:
+        return labels
+    return np.where(core | ~np.isin(labels, labels[core]), labels, OUTLIER)
 
 
 def name(keywords: Sequence[str], idx: np.ndarray, scores: np.ndarray, messages: Sequence[ChatMessage],
@@ -198,29 +206,30 @@ def name(keywords: Sequence[str], idx: np.ndarray, scores: np.ndarray, messages:
 
 def subthemes(idx: np.ndarray, sub_labels: np.ndarray, messages: Sequence[ChatMessage],
               token_lists: Sequence[Sequence[str]], vectors: np.ndarray, echoed_by: dict[int, list[str]],
-              segmenter: Segmenter | None, phrase_sample: int, keywords: int = 5) -> list[dict]:
+              segmenter: Segmenter | None, phrase_sample: int, keywords: int = 5,
+              core: np.ndarray | None = None) -> list[dict]:
     """A theme's sub-themes, largest first, each named by the words that set it apart from its
-    siblings (c-TF-IDF within the theme): label, keywords, messages, voices, 3 quotes. One
-    whose members share no word is left out, and so are rows in no sub-theme (OUTLIER); a
-    theme left with one named part lists none."""
+    siblings (c-TF-IDF within the theme): label, keywords, messages, voices, 3 quotes; named and
+    quoted by its ``core`` rows, as themes are (``represent``). One whose members share no word is
+    left out, and so are rows in no sub-theme (OUTLIER); a theme left with one named part lists none."""
     inside = sub_labels >= 0
     idx, sub_labels = idx[inside], sub_labels[inside]
     if len(idx) == 0:
         return []
     local = np.unique(sub_labels, return_inverse=True)[1].reshape(-1)  # 0..s-1 within the theme
-    theme_tokens = [token_lists[i] for i in idx]
-    keyword_lists = class_tfidf(theme_tokens, local, top=keywords)
+    speaking = speakers_of(local, None if core is None else core[inside])
+    keyword_lists = class_tfidf([token_lists[i] for i in idx], speaking, top=keywords)
     centres = centroids(vectors[idx], local)
     found = []
     for part, words in enumerate(keyword_lists):
         if not words:  # nothing its members share in words: no name to give it
             continue
-        rows = np.flatnonzero(local == part)
-        members = [messages[i] for i in idx[rows]]
-        scores = vectors[idx[rows]] @ centres[part]
-        label = name(words, idx[rows], scores, messages, token_lists, segmenter, phrase_sample)
-        quotes = pick_quotes(vectors[idx[rows]], [m.text for m in members], n=3, least=2)
+        members = [messages[i] for i in idx[local == part]]
+        speakers = idx[speaking == part]
+        scores = vectors[speakers] @ centres[part]
+        label = name(words, speakers, scores, messages, token_lists, segmenter, phrase_sample)
+        quotes = pick_quotes(vectors[speakers], [messages[i].text for i in speakers], n=3, least=2)
         voices = {m.member for m in members} | {e for m in members for e in echoed_by.get(m.id, ())}
-        found.append({"label": label, "keywords": list(words), "messages": len(rows), "voices": len(voices),
-                      "quotes": [members[q].id for q in quotes]})
+        found.append({"label": label, "keywords": list(words), "messages": len(members), "voices": len(voices),
+                      "quotes": [messages[speakers[q]].id for q in quotes]})
     return sorted(found, key=lambda sub: -sub["messages"]) if len(found) >= 2 else []

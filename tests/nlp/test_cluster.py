@@ -346,6 +346,13 @@ def test_split_themes_keeps_whole_a_theme_without_two_parts_and_places_every_mem
     found = Clustering(labels, 0.0, 0.0, 2, 2, sub_labels=subs)
     assert found.fine_labels.tolist() == [0, 0, 0, 1, 1, 1, 3, 3]  # theme 1 stays whole, numbered after
     assert Clustering(np.array([0, OUTLIER]), 0.5, 0.5, 1, 1).fine_labels.tolist() == [0, OUTLIER]
+    # rows 3-5 joined theme 0 at its edge (the outlier rule): a part of them is no part of the theme
+    core = np.array([True, True, True, False, False, False, True, True])
+    edge = split_themes(vectors, labels, np.array([5, 5, 5, 7, 7, 9, 2, OUTLIER]), least=2, core=core)
+    assert (edge == OUTLIER).all()
+    finer = np.array([5, 5, 7, 7, 7, 9, 2, OUTLIER])  # part 7 holds two core rows: a split, the edge rows placed
+    core[2] = core[3] = True
+    assert split_themes(vectors, labels, finer, least=2, core=core).tolist() == [0, 0, 1, 1, 1, 1, OUTLIER, OUTLIER]
 
 
 @pytest.mark.slow

@@ -158,6 +158,12 @@ def test_a_split_theme_lists_its_sub_themes_named_by_what_sets_them_apart():
     assert (latte["messages"], latte["voices"]) == (3, 3) and (sleep["messages"], sleep["voices"]) == (3, 4)  # x echoed
     assert set(latte["quotes"]) <= {0, 1, 2} and set(sleep["quotes"]) <= {3, 4, 5} and len(latte["quotes"]) >= 2
     assert represent(messages, [t for _, t in rows], vectors, labels, [0.0] * 8, ["need"] * 8)[0].subthemes == []
+    # a sub-theme is named and quoted by its core, as a theme is: row 2, at the edge, counts but is not quoted
+    edge = represent(messages, [t for _, t in rows], vectors, labels, [0.0] * 8, ["need"] * 8, sub_labels=sub_labels,
+                     core=np.array([True, True, False, True, True, True, True, True]))[0]
+    latte = edge.subthemes[0]
+    assert set(latte["quotes"]) <= {0, 1} and latte["messages"] == 3 and {"拿铁", "燕麦"} <= set(latte["keywords"])
+    assert 2 not in edge.quotes and 2 in edge.message_ids
     # rows 4 and 5 in no sub-theme are not named as a part of their own; row 3 alone shares no word;
     # so one part is named, and one named part is no split
     sub_labels[[4, 5]] = -1
