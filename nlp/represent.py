@@ -159,11 +159,12 @@ def represent(messages: Sequence[ChatMessage], token_lists: Sequence[Sequence[st
         types = [demand_types[i] for i in idx]
         members = [messages[i] for i in idx]
         scores = vectors[idx] @ centres[label]
-        speakers = np.flatnonzero(speaking[idx] == label)  # positions in idx of the rows that speak for it
-        quotes = idx[speakers][pick_quotes(vectors[idx[speakers]], [members[s].text for s in speakers])]
+        speaks = speaking[idx] == label
+        speakers = idx[speaks]
+        quotes = speakers[pick_quotes(vectors[speakers], [messages[i].text for i in speakers])]
         theme_sentiments = [sentiments[i] for i in idx]
         themes.append(Theme(
-            label=name(keywords, idx[speakers], scores[speakers], messages, token_lists, segmenter, phrase_sample),
+            label=name(keywords, speakers, scores[speaks], messages, token_lists, segmenter, phrase_sample),
             keywords=keywords,
             message_ids=[m.id for m in members],
             member_ids=[m.member for m in members],
@@ -179,8 +180,7 @@ def represent(messages: Sequence[ChatMessage], token_lists: Sequence[Sequence[st
             demand_type=main_demand_type(types),
             sentiment_mix=sentiment_mix(theme_sentiments),
             subthemes=[] if sub_labels is None else subthemes(idx, sub_labels[idx], messages, token_lists, vectors,
-                                                              echoed_by, segmenter, phrase_sample,
-                                                              core=speaking[idx] == label),
+                                                              echoed_by, segmenter, phrase_sample, core=speaks),
         ))
     return themes
 
