@@ -14,11 +14,10 @@ from flows.cli import app
 from models.tables import Message, Theme, ThemeMessage
 from nlp.track import jaccard
 from tests.conftest import SAMPLE, api_client
-from tests.test_end_to_end import PLANTED, match_planted
+from tests.test_end_to_end import LABELS, PLANTED, match_planted
 
 CUT = datetime(2026, 10, 27)  # night 1 sees the sample up to here: its last four weeks arrive on night 2
 FADING = {p["id"] for p in PLANTED if p["trend"] == "fading"}
-LABELS = json.loads((SAMPLE / "labels.json").read_text(encoding="utf-8"))  # message id -> [kind, planted theme]
 
 LITTER = ["猫砂结团不好，铲的时候全散了", "豆腐猫砂粉尘好大", "猫砂盆的味道除不掉", "猫砂老是粘在盆底",
           "猫砂味道太大了，家里一股味", "豆腐砂和膨润土猫砂哪个好", "猫砂盆放卫生间还是阳台", "猫砂带出来满地都是",
