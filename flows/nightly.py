@@ -281,8 +281,11 @@ def _find_themes(url: str, run_id: int, community: str, parameters: dict, steps:
                         parameters["trend_window_days"])
     tags = steps.run("tag members", tag_members_of, content, token_lists, themes, parameters["min_demand_share"],
                      community, parameters["taxonomy_dir"])
+    n_content = len(content)
+    # nothing below reads the messages, their words or vectors: let them go before layering reads every post again
+    del content, texts, token_lists, demand_types, sentiments, vectors, embedder, segmenter
     layers = steps.run("layer members", layer_members, url, community, echoed_by, parameters["taxonomy_dir"])
-    counts = {"messages": n_stored, "staff_messages": n_staff, "content_messages": len(content), "themes": len(themes),
+    counts = {"messages": n_stored, "staff_messages": n_staff, "content_messages": n_content, "themes": len(themes),
               "demand_themes": sum(t.demand_share >= parameters["min_demand_share"] for t in themes),
               "subthemes": sum(len(t.subthemes) for t in themes),
               "outlier_share": round(float(np.mean(labels == OUTLIER)), 4) if len(labels) else 0.0,
