@@ -14,7 +14,7 @@ import numpy as np
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.progress import Steps, report
+from flows.progress import Steps, report, step
 from models.db import open_store
 from models.locks import run_lock
 from models.settings import get_settings
@@ -36,14 +36,12 @@ from nlp.sentiment import load_scorer
 from nlp.taxonomy import load_taxonomy, tag_by_taxonomy
 from nlp.track import Activity, activity, match_themes
 
-step = task(cache_policy=NO_CACHE)  # tasks pass large in-memory data: nothing to cache
-
 
 class RunError(Exception):
     """The flow cannot run (unknown community, nothing ingested); printed as one line."""
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+@step(retries=2)
 def load_messages(database_url: str, community: str) -> list[ChatMessage]:
     with open_store(database_url)() as session:
         return messages_of(session, community_by_name(session, community))
@@ -150,7 +148,7 @@ def represent_themes(messages, token_lists, vectors, labels, sentiments, demand_
                      ZoneInfo(timezone), sub_labels=sub_labels, core=core)
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+@step(retries=2)
 def track_themes(database_url: str, community: str, themes: Sequence[Theme], vectors: np.ndarray,
                  messages: Sequence[ChatMessage], demand_types: Sequence[str],
                  window_days: int) -> tuple[list[int | None], list[Activity]]:
@@ -184,7 +182,7 @@ def tag_members_of(messages, token_lists, themes, min_demand_share: float, commu
     return decay_tags(tags, max(m.sent_at for m in messages), taxonomy.half_life_days, taxonomy.min_score)
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+@step(retries=2)
 def layer_members(database_url: str, community: str, echoed_by: dict[int, list[str]],
                   taxonomy_dir: str) -> list[MemberLayer]:
     """KOC / high value / potential / dormant from activity, influence and orders (nlp/layers.py)."""
@@ -208,7 +206,7 @@ def open_run(database_url: str, community: str, parameters: dict) -> int:
         return start_run(session, found, parameters).id
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+@step(retries=2)
 def save_results(database_url: str, run_id: int, themes: Sequence[Theme], tracked: tuple, tags: Sequence[MemberTag],
                  min_demand_share: float, embedder: str, counts: dict, warnings: list[str],
                  layers: Sequence[MemberLayer] = ()) -> dict:

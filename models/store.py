@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import groupby, islice
 from operator import attrgetter
+from sys import intern
 
 import numpy as np
 from sqlalchemy import Connection, Row, String, and_, any_, bindparam, delete, func, select, update
@@ -172,7 +173,9 @@ def messages_of(session: Session, community: Community) -> list[ChatMessage]:
         .where(Message.community_id == community.id, Message.msg_type.in_(THEME_TYPES), ~Message.recalled)
         .order_by(Message.sent_at, Message.id)
     )
-    return [ChatMessage(i, member, group, utc(sent), text, staff) for i, member, group, sent, text, staff in rows]
+    # a group's name and a member's id repeat on every message they carry: one string each, not one per row
+    return [ChatMessage(i, intern(member), intern(group), utc(sent), text, staff)
+            for i, member, group, sent, text, staff in rows]
 
 
 def start_run(session: Session, community: Community, parameters: dict) -> Run:
