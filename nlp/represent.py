@@ -228,8 +228,8 @@ def subthemes(idx: np.ndarray, sub_labels: np.ndarray, messages: Sequence[ChatMe
         speakers = idx[speaking == part]
         scores = vectors[speakers] @ centres[part]
         label = name(words, speakers, scores, messages, token_lists, segmenter, phrase_sample)
-        quotes = pick_quotes(vectors[speakers], [messages[i].text for i in speakers], n=3, least=2)
+        quotes = speakers[pick_quotes(vectors[speakers], [messages[i].text for i in speakers], n=3, least=2)]
         voices = {m.member for m in members} | {e for m in members for e in echoed_by.get(m.id, ())}
         found.append({"label": label, "keywords": list(words), "messages": len(members), "voices": len(voices),
-                      "quotes": [messages[speakers[q]].id for q in quotes]})
+                      "quotes": [messages[q].id for q in quotes]})
     return sorted(found, key=lambda sub: -sub["messages"]) if len(found) >= 2 else []
