@@ -165,13 +165,16 @@ def themes(
     limit: Annotated[int, typer.Option(help="How many themes.")] = 50,
     sort: Annotated[ThemeSort, typer.Option(help="Order: voices, growth, negativity or recent.")] = "voices",
     lifecycle: Annotated[Lifecycle | None, typer.Option(help="Only new, growing, stable or fading themes.")] = None,
+    search: Annotated[str | None, typer.Option(
+        help="Only themes whose label, or one of whose messages, holds every one of these words (split at spaces).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List demand themes, most voices first (or by --sort)."""
     from models import views
 
     with sessions()() as session:
-        found = views.themes(session, community, sort=sort, limit=limit, lifecycle=lifecycle)
+        found = views.themes(session, community, sort=sort, limit=limit, lifecycle=lifecycle, search=search)
     if as_json:
         print_json([t.model_dump(mode="json") for t in found])
         return

@@ -88,7 +88,7 @@ class ThemeMessage(BaseModel):
 class ThemeMessagesPage(BaseModel):
     theme_id: int
     data: list[ThemeMessage]
-    total: int
+    total: int  # the theme's messages, or with q those holding every word of it
     offset: int
     limit: int
 
@@ -123,7 +123,7 @@ class ThemeDetail(ThemePublic):
     quotes: list[Quote]
     subthemes: list[SubTheme]  # largest first; empty when the theme does not split
     messages_page: list[ThemeMessage]
-    total_messages: int
+    total_messages: int  # the messages the page is drawn from: all of them, or with q those holding every word of it
     offset: int
     limit: int
 

@@ -12,7 +12,7 @@ from operator import attrgetter
 from sys import intern
 
 import numpy as np
-from sqlalchemy import Connection, Row, String, and_, any_, bindparam, delete, func, select, update
+from sqlalchemy import Connection, Row, String, and_, any_, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.orm import Session
@@ -390,6 +390,17 @@ class ThemeFilter:
     sentiment: str | None = None  # a key of SENTIMENT_BANDS
     emerging: bool | None = None
     include_chat: bool = False
+    search: str | None = None  # themes whose label, or one of whose messages, holds every word of it
+
+
+def search_terms(search: str | None) -> list[str]:
+    """The words of a search, split at whitespace: a text matches when it holds each of them, in any case
+    (a search for "粉底 持妆" asks for both)."""
+    return (search or "").split()
+
+
+def _says(column, term: str):
+    return column.icontains(term, autoescape=True)  # % and _ in a term are plain characters
 
 
 def list_themes(session: Session, where: ThemeFilter = ThemeFilter(), sort: str = "voices", limit: int = 100,
@@ -404,6 +415,10 @@ def list_themes(session: Session, where: ThemeFilter = ThemeFilter(), sort: str 
                     .join(Group, Group.id == Message.group_id)
                     .where(ThemeMessage.theme_id == Theme.id, Group.name == where.group))
         query = query.where(in_group.exists())
+    if terms := search_terms(where.search):
+        said = (select(ThemeMessage.theme_id).join(Message, Message.id == ThemeMessage.message_id)
+                .where(ThemeMessage.theme_id == Theme.id, *(_says(Message.text, term) for term in terms)))
+        query = query.where(or_(and_(*(_says(Theme.label, term) for term in terms)), said.exists()))
     if where.since is not None:
         query = query.where(Theme.last_seen >= where.since)
     if where.until is not None:
@@ -427,13 +442,19 @@ def get_theme(session: Session, theme_id: int) -> Theme | None:
     return session.get(Theme, theme_id)
 
 
-def theme_messages(session: Session, theme_id: int, limit: int, offset: int) -> tuple[int, list]:
-    total = session.scalar(select(func.count()).where(ThemeMessage.theme_id == theme_id))
+def theme_messages(session: Session, theme_id: int, limit: int, offset: int,
+                   search: str | None = None) -> tuple[int, list]:
+    """(how many, a page oldest first) of the theme's messages; with ``search``, of those holding every word of it."""
+    which = [ThemeMessage.theme_id == theme_id, *(_says(Message.text, term) for term in search_terms(search))]
+    counted = select(func.count()).select_from(ThemeMessage).where(*which)
+    if search_terms(search):
+        counted = counted.join(Message, Message.id == ThemeMessage.message_id)
+    total = session.scalar(counted)
     rows = session.execute(
         select(Message.id, Member.sender_id, Message.sender_name, Group.name, Message.sent_at, Message.text,
                ThemeMessage.score)
         .join(ThemeMessage, ThemeMessage.message_id == Message.id).join(Member, Member.id == Message.member_id)
-        .join(Group, Group.id == Message.group_id).where(ThemeMessage.theme_id == theme_id)
+        .join(Group, Group.id == Message.group_id).where(*which)
         .order_by(Message.sent_at, Message.id).limit(limit).offset(offset)
     ).all()
     return total, rows

@@ -89,15 +89,17 @@ def _theme(session: Session, theme_id: int, community_id: int | None = None) -> 
     return theme
 
 
-def _messages(session: Session, theme_id: int, limit: int, offset: int) -> tuple[int, list[ThemeMessage]]:
-    total, rows = store.theme_messages(session, theme_id, limit, offset)
+def _messages(session: Session, theme_id: int, limit: int, offset: int,
+              search: str | None = None) -> tuple[int, list[ThemeMessage]]:
+    total, rows = store.theme_messages(session, theme_id, limit, offset, search)
     return total, [ThemeMessage(message_id=i, member=member, sender_name=name, group=group, sent_at=store.utc(sent),
                                 text=text, score=round(score, 4))
                    for i, member, name, group, sent, text, score in rows]
 
 
 def theme_detail(session: Session, theme_id: int, limit: int = 50, offset: int = 0,
-                 community_id: int | None = None) -> ThemeDetail:
+                 community_id: int | None = None, search: str | None = None) -> ThemeDetail:
+    """The theme with a page of its messages (with ``search``: of those holding every word of it)."""
     theme = _theme(session, theme_id, community_id)
     community = session.get(Community, theme.community_id).name
     subthemes = store.keyed_subthemes(theme)
@@ -107,7 +109,7 @@ def theme_detail(session: Session, theme_id: int, limit: int = 50, offset: int =
         return [Quote(message_id=m.id, sender_name=m.sender_name, sent_at=store.utc(m.sent_at), text=m.text)
                 for i in ids if (m := quoted.get(i))]
 
-    total, page = _messages(session, theme_id, limit, offset)
+    total, page = _messages(session, theme_id, limit, offset, search)
     return ThemeDetail(
         **theme_public(theme, community).model_dump(), quotes=quotes(theme.quotes),
         subthemes=[SubTheme(**(sub | {"quotes": quotes(sub["quotes"])})) for sub in subthemes],
@@ -115,9 +117,9 @@ def theme_detail(session: Session, theme_id: int, limit: int = 50, offset: int =
 
 
 def theme_messages(session: Session, theme_id: int, limit: int = 50, offset: int = 0,
-                   community_id: int | None = None) -> ThemeMessagesPage:
+                   community_id: int | None = None, search: str | None = None) -> ThemeMessagesPage:
     _theme(session, theme_id, community_id)
-    total, page = _messages(session, theme_id, limit, offset)
+    total, page = _messages(session, theme_id, limit, offset, search)
     return ThemeMessagesPage(theme_id=theme_id, data=page, total=total, offset=offset, limit=limit)
 
 

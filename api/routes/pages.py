@@ -5,7 +5,7 @@ from typing import Annotated, TypeVar, get_args
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
@@ -99,22 +99,23 @@ def read_index(request: Request, session: SessionDep, sort: Blank[ThemeSort] = N
                community: Blank[str] = None, group: Blank[str] = None, since: Blank[date] = None,
                until: Blank[date] = None, lifecycle: Blank[Lifecycle] = None,
                demand_type: Blank[VoicedDemand] = None, sentiment: Blank[SentimentBand] = None,
-               emerging: Blank[bool] = None):
+               emerging: Blank[bool] = None, q: Annotated[Blank[str], Query(max_length=200)] = None):
     if (scope := viewer(request)) is None:
         return sign_in_page(request)
+    q = q.strip() if q and q.strip() else None
     everything = [c for c in views.communities(session) if scope is OPEN or c.name == scope.community]
     communities = [c for c in everything if community in (None, c.name)]
     if community and not communities:
         raise views.NotFound(f"no community named {community!r}")
     start, end = _day_bounds(since, until, get_settings().timezone)
     filters = {"group": group, "since": start, "until": end, "lifecycle": lifecycle, "demand_type": demand_type,
-               "sentiment": sentiment, "emerging": emerging}
+               "sentiment": sentiment, "emerging": emerging, "search": q}
     themes = {c.name: views.themes(session, c.name, sort=sort or "voices", limit=500, include_chat=True, **filters)
               for c in communities}
     groups = {c.name: views.groups(session, c.name) for c in communities}
     window = next((c.latest_run.parameters.get("trend_window_days") for c in communities if c.latest_run), None)
     chosen = {"sort": sort or "voices", "community": community, "group": group, "since": since, "until": until,
-              "lifecycle": lifecycle, "demand_type": demand_type, "sentiment": sentiment, "emerging": emerging}
+              "lifecycle": lifecycle, "demand_type": demand_type, "sentiment": sentiment, "emerging": emerging, "q": q}
     return templates.TemplateResponse(request, "index.html", {
         "signed_in": scope is not OPEN, "communities": communities, "names": [c.name for c in everything],
         "themes": themes, "groups": groups, "chosen": chosen,
@@ -124,11 +125,13 @@ def read_index(request: Request, session: SessionDep, sort: Blank[ThemeSort] = N
 
 
 @router.get("/themes/{theme_id}", response_class=HTMLResponse)
-def read_theme_page(request: Request, session: SessionDep, theme_id: int, page: int = 1):
+def read_theme_page(request: Request, session: SessionDep, theme_id: int, page: int = 1,
+                    q: Annotated[Blank[str], Query(max_length=200)] = None):
+    """The theme; with ``q`` (from a search on the index), its messages that hold every word of it."""
     if (scope := viewer(request)) is None:
         return sign_in_page(request)
-    limit = 50
+    limit, q = 50, (q.strip() if q and q.strip() else None)
     theme = views.theme_detail(session, theme_id, limit=limit, offset=(max(page, 1) - 1) * limit,
-                               community_id=None if scope is OPEN else scope.community_id)
+                               community_id=None if scope is OPEN else scope.community_id, search=q)
     return templates.TemplateResponse(request, "theme.html", {"theme": theme, "page": max(page, 1), "limit": limit,
-                                                              "signed_in": scope is not OPEN})
+                                                              "signed_in": scope is not OPEN, "q": q})

@@ -14,6 +14,10 @@ router = APIRouter(tags=["themes"], route_class=ETagRoute)
 
 Page = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0)]
+Search = Annotated[str | None, Query(max_length=200, description=(
+    "Words, split at spaces: only themes whose label, or one of whose messages, holds every one (any case)."))]
+MessageSearch = Annotated[str | None, Query(max_length=200, description=(
+    "Words, split at spaces: only the messages that hold every one (any case)."))]
 
 
 @router.get("/themes")
@@ -33,21 +37,23 @@ def read_themes(
                     Query(description="voices: distinct members; growth: recent window against the one before; "
                                       "negativity: share of negative messages; recent: last voiced.")] = "voices",
     include_chat: bool = False,
+    q: Search = None,
     limit: Page = 100,
     offset: Offset = 0,
 ) -> ThemesPublic:
     """The key's community's active demand themes, filtered and sorted; chit-chat clusters too with include_chat."""
     data = views.themes(session, scope.community, sort=sort, limit=limit, offset=offset, group=group, since=since,
                         until=until, lifecycle=lifecycle, emerging=emerging, demand_type=demand_type,
-                        sentiment=sentiment, include_chat=include_chat)
+                        sentiment=sentiment, include_chat=include_chat, search=q)
     return ThemesPublic(data=data, count=len(data))
 
 
 @router.get("/themes/{theme_id}")
 def read_theme(session: SessionDep, scope: ScopeDep, theme_id: int,
-               limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Offset = 0) -> ThemeDetail:
+               limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Offset = 0,
+               q: MessageSearch = None) -> ThemeDetail:
     """One theme: label, keywords, quotes, sentiment, voices, lifecycle, its sub-themes and a page of its messages."""
-    return views.theme_detail(session, theme_id, limit, offset, scope.community_id)
+    return views.theme_detail(session, theme_id, limit, offset, scope.community_id, search=q)
 
 
 @router.get("/themes/{theme_id}/trend")
@@ -58,6 +64,7 @@ def read_theme_trend(session: SessionDep, scope: ScopeDep, theme_id: int) -> The
 
 @router.get("/themes/{theme_id}/messages")
 def read_theme_messages(session: SessionDep, scope: ScopeDep, theme_id: int,
-                        limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Offset = 0) -> ThemeMessagesPage:
+                        limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Offset = 0,
+                        q: MessageSearch = None) -> ThemeMessagesPage:
     """The theme's messages, oldest first, a page at a time (``total`` says how many there are)."""
-    return views.theme_messages(session, theme_id, limit, offset, scope.community_id)
+    return views.theme_messages(session, theme_id, limit, offset, scope.community_id, search=q)

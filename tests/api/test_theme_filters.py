@@ -1,9 +1,12 @@
 """/v1/themes filters and sorts, /trend and /messages over a small store written by the store functions."""
+import json
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from api.main import create_app
+from flows.cli import app as cli
 from flows.sources import MessageRecord
 from models import store
 from nlp.records import Theme
@@ -24,7 +27,7 @@ def theme(label, ids, members, sentiment, demand_type, series):
 
 def seed(sessions):
     texts = [("咖啡群", "u1", "想要低因咖啡"), ("咖啡群", "u2", "低因什么时候有"), ("宝妈群", "u3", "湿疹好难受"),
-             ("宝妈群", "u4", "湿疹反复"), ("宝妈群", "u5", "辅食食谱求分享"), ("咖啡群", "u1", "燕麦奶好喝")]
+             ("宝妈群", "u4", "湿疹反复"), ("宝妈群", "u5", "辅食食谱求分享，DHA要加吗"), ("咖啡群", "u1", "燕麦奶好喝")]
     with sessions.begin() as session:
         ingester = store.Ingester(session, "c")
         ingester.add([MessageRecord(group, member, member, T0 + timedelta(days=i), text, f"k{i}")
@@ -90,3 +93,42 @@ def test_theme_browser_sorts_filters_and_shows_lifecycle(database_url, sessions)
     assert client.get("/", params={"lifecycle": "booming"}).status_code == 422
     detail = client.get(f"/themes/{theme_ids['eczema']}").text
     assert "growing" in detail and "negative 100%" in detail
+
+
+def test_search_finds_the_themes_whose_members_said_it(database_url, sessions):
+    theme_ids = seed(sessions)
+    decaf, eczema, food = theme_ids["decaf"], theme_ids["eczema"], theme_ids["food"]
+    client = api_client("c")
+    assert ids(client, q="低因") == [decaf]  # its label and its messages
+    assert ids(client, q="反复") == [eczema]  # one message: 湿疹反复
+    assert ids(client, q="湿疹 反复") == [eczema] and ids(client, q="反复  湿疹") == [eczema]
+    assert ids(client, q="湿疹 低因") == [] and ids(client, q="难受 反复") == []  # no one text holds both
+    assert ids(client, q="dha") == [food]  # any case
+    assert ids(client, q="燕麦") == []  # said, but in no theme
+    assert ids(client, q="_") == [] and ids(client, q="%") == []  # plain characters, not LIKE's wildcards
+    assert ids(client, q=" ") == [decaf, eczema, food]
+    assert ids(client, q="湿疹", group="咖啡群") == [] and ids(client, q="湿疹", lifecycle="growing") == [eczema]
+    assert client.get("/v1/themes", params={"q": "x" * 201}).status_code == 422
+
+    page = client.get(f"/v1/themes/{eczema}/messages", params={"q": "反复"}).json()
+    assert page["total"] == 1 and [m["text"] for m in page["data"]] == ["湿疹反复"]
+    detail = client.get(f"/v1/themes/{eczema}", params={"q": "反复"}).json()
+    assert detail["total_messages"] == 1 and detail["messages"] == 2
+    assert [m["text"] for m in detail["messages_page"]] == ["湿疹反复"]
+    assert client.get(f"/v1/themes/{eczema}/messages", params={"q": "低因"}).json()["total"] == 0
+
+    found = CliRunner().invoke(cli, ["themes", "--community", "c", "--search", "DHA", "--json"])
+    assert found.exit_code == 0 and [t["id"] for t in json.loads(found.stdout)] == [food]
+
+
+def test_theme_browser_searches_and_the_theme_page_shows_the_messages_that_match(database_url, sessions):
+    eczema = seed(sessions)["eczema"]
+    client = TestClient(create_app())
+    page = client.get("/", params={"q": "反复"}).text
+    assert f'href="/themes/{eczema}?q=%E5%8F%8D%E5%A4%8D"' in page and "低因</a>" not in page
+    assert 'value="反复"' in page and "清除 clear" in page
+    detail = client.get(f"/themes/{eczema}", params={"q": "反复"}).text
+    messages = detail[detail.index("消息 Messages holding"):]
+    assert "(1 of 2)" in messages and "湿疹反复" in messages and "湿疹好难受" not in messages
+    whole = client.get(f"/themes/{eczema}").text
+    assert "湿疹好难受" in whole[whole.index("消息 Messages ("):]
