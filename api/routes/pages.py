@@ -1,4 +1,5 @@
 """The theme browser for product teams: server-rendered HTML over the same views as the JSON API."""
+import re
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, TypeVar, get_args
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 from pydantic import BeforeValidator
 
 from api.auth import Scope
@@ -33,6 +35,21 @@ def sparkline(trend: list[tuple[str, int]], width: int = 160, height: int = 28, 
 
 
 templates.env.filters["sparkline"] = sparkline
+
+
+def marked(text: str, search: str | None) -> Markup:
+    """``text`` escaped, with each word of ``search`` in it (any case) wrapped in <mark>."""
+    terms = store.search_terms(search)
+    if not terms:
+        return escape(text)
+    pattern = re.compile("|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
+    parts = pattern.split(text)
+    found = pattern.findall(text)
+    return Markup("").join([escape(parts[0]), *(Markup("<mark>%s</mark>") % hit + escape(rest)
+                                               for hit, rest in zip(found, parts[1:]))])
+
+
+templates.env.filters["marked"] = marked
 
 
 def _blank_is_none(value: object) -> object:

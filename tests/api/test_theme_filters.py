@@ -129,6 +129,14 @@ def test_theme_browser_searches_and_the_theme_page_shows_the_messages_that_match
     assert 'value="反复"' in page and "清除 clear" in page
     detail = client.get(f"/themes/{eczema}", params={"q": "反复"}).text
     messages = detail[detail.index("消息 Messages holding"):]
-    assert "(1 of 2)" in messages and "湿疹反复" in messages and "湿疹好难受" not in messages
+    assert "(1 of 2)" in messages and "湿疹<mark>反复</mark>" in messages and "湿疹好难受" not in messages
     whole = client.get(f"/themes/{eczema}").text
     assert "湿疹好难受" in whole[whole.index("消息 Messages ("):]
+
+
+def test_search_words_are_marked_in_escaped_text():
+    from api.routes.pages import marked
+
+    assert marked("<b>DHA</b> 要加dha吗", "dha 加") == "&lt;b&gt;<mark>DHA</mark>&lt;/b&gt; 要<mark>加</mark><mark>dha</mark>吗"
+    assert marked("a<b", None) == "a&lt;b" and marked("x", "<") == "x"
+    assert marked("a<b", "<") == "a<mark>&lt;</mark>b"
