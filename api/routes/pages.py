@@ -1,14 +1,15 @@
 """The theme browser for product teams: server-rendered HTML over the same views as the JSON API."""
 import re
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, TypeVar, get_args
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from pydantic import BeforeValidator
@@ -111,34 +112,68 @@ def sign_out():
 
 # --- pages -------------------------------------------------------------------------------------
 
+@dataclass
+class Chosen:
+    """The index's filter form as the query string gives it; a field left alone comes as ""."""
+
+    sort: Blank[ThemeSort] = None
+    community: Blank[str] = None
+    group: Blank[str] = None
+    since: Blank[date] = None
+    until: Blank[date] = None
+    lifecycle: Blank[Lifecycle] = None
+    demand_type: Blank[VoicedDemand] = None
+    sentiment: Blank[SentimentBand] = None
+    emerging: Blank[bool] = None
+    q: Annotated[Blank[str], Query(max_length=200)] = None
+
+    def __post_init__(self):
+        self.sort = self.sort or "voices"
+        self.q = self.q.strip() if self.q and self.q.strip() else None
+
+
+ChosenDep = Annotated[Chosen, Depends()]
+
+
+def listed(session, scope: Scope, chosen: Chosen) -> tuple[list, list, dict]:
+    """(the communities the viewer may see, those chosen, the chosen themes of each, chit-chat included)."""
+    everything = [c for c in views.communities(session) if scope is OPEN or c.name == scope.community]
+    communities = [c for c in everything if chosen.community in (None, c.name)]
+    if chosen.community and not communities:
+        raise views.NotFound(f"no community named {chosen.community!r}")
+    start, end = _day_bounds(chosen.since, chosen.until, get_settings().timezone)
+    filters = {"group": chosen.group, "since": start, "until": end, "lifecycle": chosen.lifecycle,
+               "demand_type": chosen.demand_type, "sentiment": chosen.sentiment, "emerging": chosen.emerging,
+               "search": chosen.q}
+    themes = {c.name: views.themes(session, c.name, sort=chosen.sort, limit=500, include_chat=True, **filters)
+              for c in communities}
+    return everything, communities, themes
+
+
 @router.get("/", response_class=HTMLResponse)
-def read_index(request: Request, session: SessionDep, sort: Blank[ThemeSort] = None,
-               community: Blank[str] = None, group: Blank[str] = None, since: Blank[date] = None,
-               until: Blank[date] = None, lifecycle: Blank[Lifecycle] = None,
-               demand_type: Blank[VoicedDemand] = None, sentiment: Blank[SentimentBand] = None,
-               emerging: Blank[bool] = None, q: Annotated[Blank[str], Query(max_length=200)] = None):
+def read_index(request: Request, session: SessionDep, chosen: ChosenDep):
     if (scope := viewer(request)) is None:
         return sign_in_page(request)
-    q = q.strip() if q and q.strip() else None
-    everything = [c for c in views.communities(session) if scope is OPEN or c.name == scope.community]
-    communities = [c for c in everything if community in (None, c.name)]
-    if community and not communities:
-        raise views.NotFound(f"no community named {community!r}")
-    start, end = _day_bounds(since, until, get_settings().timezone)
-    filters = {"group": group, "since": start, "until": end, "lifecycle": lifecycle, "demand_type": demand_type,
-               "sentiment": sentiment, "emerging": emerging, "search": q}
-    themes = {c.name: views.themes(session, c.name, sort=sort or "voices", limit=500, include_chat=True, **filters)
-              for c in communities}
+    everything, communities, themes = listed(session, scope, chosen)
     groups = {c.name: views.groups(session, c.name) for c in communities}
     window = next((c.latest_run.parameters.get("trend_window_days") for c in communities if c.latest_run), None)
-    chosen = {"sort": sort or "voices", "community": community, "group": group, "since": since, "until": until,
-              "lifecycle": lifecycle, "demand_type": demand_type, "sentiment": sentiment, "emerging": emerging, "q": q}
     return templates.TemplateResponse(request, "index.html", {
         "signed_in": scope is not OPEN, "communities": communities, "names": [c.name for c in everything],
-        "themes": themes, "groups": groups, "chosen": chosen,
-        "filtered": any(v is not None for k, v in chosen.items() if k != "sort"), "window": window or 21,
+        "themes": themes, "groups": groups, "chosen": asdict(chosen), "query": request.url.query,
+        "filtered": any(v is not None for k, v in asdict(chosen).items() if k != "sort"), "window": window or 21,
         "choices": {"sort": get_args(ThemeSort), "lifecycle": get_args(Lifecycle),
                     "demand_type": get_args(VoicedDemand), "sentiment": get_args(SentimentBand)}})
+
+
+@router.get("/themes.csv")
+def read_themes_csv(request: Request, session: SessionDep, chosen: ChosenDep):
+    """The demand themes the index shows for the same query, as a spreadsheet (UTF-8 with a byte-order mark)."""
+    if (scope := viewer(request)) is None:
+        return sign_in_page(request)
+    _, communities, themes = listed(session, scope, chosen)
+    rows = [t for c in communities for t in themes[c.name] if t.is_demand]
+    return Response(views.themes_csv(session, rows, get_settings().timezone), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="qunsheng-themes.csv"'})
 
 
 @router.get("/themes/{theme_id}", response_class=HTMLResponse)

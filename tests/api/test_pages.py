@@ -1,4 +1,7 @@
 """The theme browser's filter form: the same filters as /v1/themes, as a product manager submits them."""
+import codecs
+import csv
+import io
 import re
 
 import pytest
@@ -18,6 +21,13 @@ def shown(page: str) -> set[str]:
     """The demand themes in the page's tables (links to /themes/N)."""
     table = page.split("<table>", 1)[1].split("</table>", 1)[0] if "<table>" in page else ""
     return set(re.findall(r'<a href="/themes/\d+">([^<]+)</a>', table))
+
+
+def spreadsheet(response) -> list[dict]:
+    """The rows of a /themes.csv download, checked to open in Excel (UTF-8 with a byte-order mark)."""
+    assert response.status_code == 200 and response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.content.startswith(codecs.BOM_UTF8) and "attachment" in response.headers["content-disposition"]
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 @pytest.fixture
@@ -59,6 +69,22 @@ def test_bad_filters_are_refused_with_the_reason(client):
     assert client.get("/", params={"demand_type": "gossip"}).status_code == 422
 
 
+def test_the_index_downloads_the_themes_it_shows_as_a_spreadsheet(client):
+    page = client.get("/", params={"group": "宝妈群", "sort": "growth"}).text
+    assert 'href="/themes.csv?group=%E5%AE%9D%E5%A6%88%E7%BE%A4&amp;sort=growth"' in page
+    rows = spreadsheet(client.get("/themes.csv", params={"group": "宝妈群", "sort": "growth"}))
+    assert [row["label"] for row in rows] == ["湿疹", "辅食"]  # the page's filter and order
+    eczema = rows[0]
+    assert eczema["community"] == "c" and eczema["keywords"] == "湿疹" and eczema["voices"] == "2"
+    assert eczema["demand_type"] == "complaint" and eczema["negative_share"] == "1.0" and eczema["lifecycle"] == "growing"
+    assert eczema["emerging"] == "1" and eczema["first_seen"] == "2026-10-03" and eczema["last_seen"] == "2026-10-04"
+    assert eczema["quotes"] == "湿疹好难受"
+    assert [row["label"] for row in spreadsheet(client.get("/themes.csv"))] == ["低因", "湿疹", "辅食"]
+    assert [row["label"] for row in spreadsheet(client.get("/themes.csv", params={"q": "DHA"}))] == ["辅食"]
+    assert spreadsheet(client.get("/themes.csv", params={"group": "咖啡群", "sentiment": "negative"})) == []
+    assert client.get("/themes.csv", params={"sentiment": "gloomy"}).status_code == 422
+
+
 def test_with_browser_keys_the_page_asks_for_a_key_and_shows_only_its_community(sessions, monkeypatch):
     themes = seed(sessions)
     with sessions.begin() as session:
@@ -70,6 +96,7 @@ def test_with_browser_keys_the_page_asks_for_a_key_and_shows_only_its_community(
     asked = browser.get("/")
     assert asked.status_code == 401 and 'action="/sign-in"' in asked.text and "低因" not in asked.text
     assert browser.get(f"/themes/{themes['decaf']}").status_code == 401
+    assert browser.get("/themes.csv").status_code == 401
     wrong = browser.post("/sign-in", data={"key": "qs_nope"})
     assert wrong.status_code == 401 and "unknown or revoked API key" in wrong.text
 
@@ -80,7 +107,9 @@ def test_with_browser_keys_the_page_asks_for_a_key_and_shows_only_its_community(
     assert browser.get("/", params={"community": "d"}).status_code == 404
     assert browser.get(f"/themes/{themes['decaf']}").status_code == 200
 
+    assert [row["label"] for row in spreadsheet(browser.get("/themes.csv"))] == ["低因", "湿疹", "辅食"]
     browser.post("/sign-in", data={"key": key_d})  # another community's key sees none of c's themes
+    assert spreadsheet(browser.get("/themes.csv")) == []
     assert "<h2>d</h2>" in browser.get("/").text and browser.get(f"/themes/{themes['decaf']}").status_code == 404
     browser.post("/sign-out")
     assert browser.get("/").status_code == 401
