@@ -119,8 +119,15 @@ class SubTheme(BaseModel):
     quotes: list[Quote]
 
 
+class GroupVoices(BaseModel):
+    group: str
+    messages: int  # the theme's messages from this group
+    voices: int  # distinct members voicing it there
+
+
 class ThemeDetail(ThemePublic):
     quotes: list[Quote]
+    groups: list[GroupVoices]  # the groups it was voiced in, most voices first
     subthemes: list[SubTheme]  # largest first; empty when the theme does not split
     messages_page: list[ThemeMessage]
     total_messages: int  # the messages the page is drawn from: all of them, or with q those holding every word of it

@@ -460,6 +460,15 @@ def theme_messages(session: Session, theme_id: int, limit: int, offset: int,
     return total, rows
 
 
+def theme_groups(session: Session, theme_id: int) -> list[tuple[str, int, int]]:
+    """(group, messages, distinct members) of the theme's messages per group, most members first."""
+    voices = func.count(Message.member_id.distinct())
+    return [tuple(row) for row in session.execute(
+        select(Group.name, func.count(), voices).join(Message, Message.group_id == Group.id)
+        .join(ThemeMessage, ThemeMessage.message_id == Message.id).where(ThemeMessage.theme_id == theme_id)
+        .group_by(Group.name).order_by(voices.desc(), Group.name))]
+
+
 def messages_by_id(session: Session, ids: Sequence[int]) -> dict[int, Message]:
     return {m.id: m for m in session.scalars(select(Message).where(Message.id.in_(list(ids))))} if ids else {}
 

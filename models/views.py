@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from models import cards, store
-from models.schemas import (CommunityPublic, MemberTagsPublic, Quote, RunPublic, SubTheme, ThemeDetail,
+from models.schemas import (CommunityPublic, GroupVoices, MemberTagsPublic, Quote, RunPublic, SubTheme, ThemeDetail,
                             ThemeMessage, ThemeMessagesPage, ThemePublic, ThemeTrend, TrendDay)
 from models.schemas import MemberLayerPublic, MembersPublic, MemberSummary
 from models.schemas import (ApiKeyPublic, ChangesPage, MarkTag, MarkTagPage, MemberItem, MembersPage, TagBrief,
@@ -136,6 +136,7 @@ def theme_detail(session: Session, theme_id: int, limit: int = 50, offset: int =
     total, page = _messages(session, theme_id, limit, offset, search)
     return ThemeDetail(
         **theme_public(theme, community).model_dump(), quotes=quotes(theme.quotes),
+        groups=[GroupVoices(group=g, messages=n, voices=v) for g, n, v in store.theme_groups(session, theme_id)],
         subthemes=[SubTheme(**(sub | {"quotes": quotes(sub["quotes"])})) for sub in subthemes],
         messages_page=page, total_messages=total, offset=offset, limit=limit)
 

@@ -81,6 +81,7 @@ def test_filters_and_sorts(database_url, sessions):
     detail = client.get(f"/v1/themes/{decaf}").json()
     assert detail["demand_type"] == "need" and detail["sentiment_mix"]["positive"] == 1.0
     assert detail["runs_seen"] == 1 and detail["trend"] == [["2026-10-01", 1], ["2026-10-02", 1]]
+    assert detail["groups"] == [{"group": "咖啡群", "messages": 2, "voices": 2}]
 
 
 def test_theme_browser_sorts_filters_and_shows_lifecycle(database_url, sessions):
@@ -92,7 +93,7 @@ def test_theme_browser_sorts_filters_and_shows_lifecycle(database_url, sessions)
     assert "湿疹" in growing and "低因</a>" not in growing
     assert client.get("/", params={"lifecycle": "booming"}).status_code == 422
     detail = client.get(f"/themes/{theme_ids['eczema']}").text
-    assert "growing" in detail and "negative 100%" in detail
+    assert "growing" in detail and "negative 100%" in detail and "宝妈群 2 voices / 2 msgs" in detail
 
 
 def test_search_finds_the_themes_whose_members_said_it(database_url, sessions):
@@ -140,3 +141,18 @@ def test_search_words_are_marked_in_escaped_text():
     assert marked("<b>DHA</b> 要加dha吗", "dha 加") == "&lt;b&gt;<mark>DHA</mark>&lt;/b&gt; 要<mark>加</mark><mark>dha</mark>吗"
     assert marked("a<b", None) == "a&lt;b" and marked("x", "<") == "x"
     assert marked("a<b", "<") == "a<mark>&lt;</mark>b"
+
+
+def test_a_theme_says_which_groups_voiced_it(database_url, sessions):
+    seed(sessions)
+    with sessions.begin() as session:
+        community = store.community_by_name(session, "c")
+        ids = [m.id for m in store.messages_of(session, community)]
+        run = store.start_run(session, community, {})
+        across = theme("咖啡和宝宝", [ids[0], ids[1], ids[2], ids[5]], ["u1", "u2", "u3"], 0.0, "need",
+                       [("2026-10-01", 1, 1, 0.0), ("2026-10-06", 1, 1, 0.0)])
+        [theme_id] = store.save_themes(session, run, [across], [None], [Activity("stable", False, 1, 1, 1, 1)])
+        store.finish_run(session, run, "lsa", {}, [])
+    detail = api_client("c").get(f"/v1/themes/{theme_id}").json()
+    assert detail["groups"] == [{"group": "咖啡群", "messages": 3, "voices": 2},
+                                {"group": "宝妈群", "messages": 1, "voices": 1}]
