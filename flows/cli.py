@@ -30,6 +30,7 @@ def one_line_errors(command):
         from pydantic import ValidationError
         from sqlalchemy.exc import ArgumentError, OperationalError
 
+        from flows.digest import DigestError
         from flows.ingest import IngestError
         from models.locks import RunInProgress
         from models.views import Ambiguous, BadCursor, NotFound
@@ -41,7 +42,7 @@ def one_line_errors(command):
         try:
             return command(*args, **kwargs)
         except (IngestError, NotFound, Ambiguous, BadCursor, EmbedderUnavailable, SentimentUnavailable,
-                DemandModelUnavailable, TaxonomyError, RunInProgress) as error:
+                DemandModelUnavailable, TaxonomyError, RunInProgress, DigestError) as error:
             fail(str(error))
         except OperationalError as error:
             fail(f"cannot open the database: {str(error.orig).splitlines()[0]}")
@@ -183,6 +184,27 @@ def themes(
     for t in found:
         typer.echo(f"#{t.id:<4} {t.label:<16} {t.voices:>4} voices {t.messages:>5} msgs  {t.lifecycle:<8}"
                    f"{'emerging ' if t.emerging else ''}sentiment {t.sentiment:+.2f}  {' '.join(t.keywords[:6])}")
+
+
+@app.command()
+@one_line_errors
+def digest(
+    community: Annotated[str, typer.Option(help="Community whose latest run to summarise.")] = "default",
+    send: Annotated[bool, typer.Option("--send", help="Post it to QUNSHENG_DIGEST_WEBHOOK instead of printing it.")] = False,
+) -> None:
+    """Print the latest run's digest (new, fast-growing and loudest demand themes), or --send it to the WeCom robot."""
+    from flows.digest import compose, post
+
+    settings = get_settings()
+    if send and not settings.digest_webhook:
+        fail("--send needs QUNSHENG_DIGEST_WEBHOOK, a 企业微信 group robot's webhook URL")
+    with sessions()() as session:
+        content = compose(session, community, settings.public_url)
+    if not send:
+        typer.echo(content)
+        return
+    post(settings.digest_webhook, content)
+    typer.echo(f"digest of {community} sent")
 
 
 @app.command()

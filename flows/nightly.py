@@ -14,6 +14,7 @@ import numpy as np
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.digest import send as send_digest
 from flows.progress import Steps, report, step
 from models.db import open_store
 from models.locks import run_lock
@@ -241,10 +242,16 @@ def nightly(community: str, embedder: str | None = None, model: str | None = Non
     with run_lock(url, community), Steps(STEPS, enabled=show_progress) as steps:
         run_id = open_run(url, community, parameters)
         try:
-            return _find_themes(url, run_id, community, parameters, steps)
+            result = _find_themes(url, run_id, community, parameters, steps)
         except BaseException as error:
             record_failure(url, run_id, f"{type(error).__name__}: {error}")
             raise
+    if settings.digest_webhook:  # after the lock: the next run need not wait on the robot
+        warning = send_digest(url, community, run_id, settings.digest_webhook, settings.public_url)
+        result["digest"] = "not sent" if warning else "sent"
+        if warning:
+            result["warnings"] = [*result["warnings"], warning]
+    return result
 
 
 STEPS = ("load", "clean", "echoes", "segment", "demand", "sentiment", "embed", "cluster", "represent", "track",

@@ -66,6 +66,16 @@ class Settings(BaseSettings):
         description="The tag taxonomy: default.yaml and communities/<community>.yaml (tags, decay, value layers).",
     )
 
+    digest_webhook: str | None = Field(
+        None,
+        description="A 企业微信 group robot's webhook URL (https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...): "
+        "after each nightly run its new, fast-growing and loudest demand themes are posted there.",
+    )
+    public_url: str | None = Field(
+        None, description="The theme browser's address as readers reach it (https://qunsheng.example.com), "
+        "for links in the digest.",
+    )
+
     browser_keys: bool = Field(
         False,
         description="The theme browser asks for an API key (kept in a cookie) and shows only that key's "

@@ -605,6 +605,11 @@ async def member_cards_async(connection, community_id: int, sender_ids: list[str
     return {sender_id: (body, etag) for sender_id, body, etag in await cursor.fetchall()}
 
 
+def add_run_warning(session: Session, run_id: int, warning: str) -> None:
+    run = session.get(Run, run_id)
+    run.warnings = [*run.warnings, warning]
+
+
 def mark_failed(session: Session, run_id: int, reason: str) -> None:
     session.execute(update(Run).where(Run.id == run_id).values(status="failed", finished_at=now(), warnings=[reason]))
 
