@@ -140,7 +140,8 @@ def run(
         typer.echo(f"warning: {warning}", err=True)
     typer.echo(f"run {result['run']}: {result['messages']} messages, {result['themes']} themes, "
                f"{result['members_tagged']} members tagged, outliers {result['outlier_share']:.0%}, "
-               f"embedder {result['embedder']}, {result['duration_s']:.1f}s")
+               f"embedder {result['embedder']}, {result['duration_s']:.1f}s"
+               + (f", digest {result['digest']}" if "digest" in result else ""))
 
 
 @app.command()

@@ -34,11 +34,11 @@ def compose(session: Session, community: str, public_url: str | None = None) -> 
         raise views.NotFound(f"community {community!r} has no finished run yet: run `qunsheng run` first")
     finished = store.utc(run.finished_at).astimezone(ZoneInfo(run.parameters.get("timezone") or "UTC"))
     themes = views.themes(session, community, sort="voices", limit=500)
-    first_night = all(t.runs_seen == 1 for t in themes)
+    first_night = store.finished_runs(session, found.id) == 1  # every theme is new then
     lines = [f"## 群声 · {community} 需求主题日报",
              f"<font color=\"comment\">第 {run.id} 次分析 · {finished:%Y-%m-%d %H:%M} · "
              f"{run.counts.get('content_messages', 0)} 条消息 · {len(themes)} 个需求主题</font>"]
-    sections = [("今晚新出现", [t for t in themes if t.runs_seen == 1] if not first_night else []),
+    sections = [("新出现", [t for t in themes if t.runs_seen == 1] if not first_night else []),
                 ("快速增长", [t for t in themes if t.emerging]),
                 ("声量最高", themes)]
     for title, listed in sections:
@@ -46,7 +46,7 @@ def compose(session: Session, community: str, public_url: str | None = None) -> 
             lines += ["", f"**{title}** ({len(listed)})"]
             lines += [_line(session, t, base) for t in listed[:LISTED]]
     if not themes:
-        lines += ["", "今晚没有需求主题。"]
+        lines += ["", "这次分析没有找到需求主题。"]
     if base:
         lines += ["", f"[在主题浏览器中查看全部]({base}/?community={quote(community)})"]
     return _fit(lines)

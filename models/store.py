@@ -368,6 +368,10 @@ def latest_run(session: Session, community_id: int) -> Run | None:
                           .order_by(Run.id.desc()).limit(1))
 
 
+def finished_runs(session: Session, community_id: int) -> int:
+    return session.scalar(select(func.count()).where(Run.community_id == community_id, Run.status == "ok"))
+
+
 SENTIMENT_BANDS = {"negative": (None, -0.1), "neutral": (-0.1, 0.1), "positive": (0.1, None)}  # mean sentiment
 THEME_SORTS = {
     "voices": (Theme.n_members.desc(), Theme.n_messages.desc()),

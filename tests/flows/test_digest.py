@@ -71,7 +71,7 @@ def test_each_night_posts_its_digest_to_the_robot(small_community, robot, tmp_pa
     content = body["markdown"]["content"]
     loudest = themes_json(small_community)[:5]
     assert "## 群声 · small 需求主题日报" in content and f"{len(themes_json(small_community))} 个需求主题" in content
-    assert "**声量最高**" in content and "今晚新出现" not in content  # the first night: everything is new
+    assert "**声量最高**" in content and "新出现" not in content  # the first night: everything is new
     for theme in loudest:
         assert f"> [{theme['label']}]({PUBLIC}/themes/{theme['id']}) · {theme['voices']} 人" in content
     assert f"[在主题浏览器中查看全部]({PUBLIC}/?community=small)" in content
@@ -81,7 +81,7 @@ def test_each_night_posts_its_digest_to_the_robot(small_community, robot, tmp_pa
     content = robot.received[-1][2]["markdown"]["content"]
     new = [t for t in themes_json(small_community) if t["runs_seen"] == 1]
     cats = [t for t in new if "猫粮" in t["keywords"][:3]]
-    assert cats and f"**今晚新出现** ({len(new)})" in content
+    assert cats and f"**新出现** ({len(new)})" in content
     assert f"[{cats[0]['label']}]({PUBLIC}/themes/{cats[0]['id']})" in content.split("**快速增长**")[0]
 
 
@@ -107,9 +107,12 @@ def test_digest_prints_or_sends_the_latest_runs_digest(small_community, robot, m
     assert unset.exit_code == 1 and unset.output.startswith("error: --send needs QUNSHENG_DIGEST_WEBHOOK")
 
     monkeypatch.setenv("QUNSHENG_DIGEST_WEBHOOK", robot.url)
+    night = invoke("run", "--community", small_community, "--min-cluster-size", "10")
+    assert night.exit_code == 0 and night.stdout.rstrip().endswith(", digest sent") and len(robot.received) == 1
     sent = invoke("digest", "--community", small_community, "--send")
     assert sent.exit_code == 0 and sent.stdout == "digest of small sent\n"
-    assert robot.received[-1][2]["markdown"]["content"] == printed.stdout.rstrip("\n")
+    again = invoke("digest", "--community", small_community).stdout
+    assert robot.received[-1][2]["markdown"]["content"] == robot.received[0][2]["markdown"]["content"] == again.rstrip("\n")
     robot.reply = (500, b"")
     failed = invoke("digest", "--community", small_community, "--send")
     assert failed.exit_code == 1 and failed.output == "error: the digest robot answered HTTP 500\n"

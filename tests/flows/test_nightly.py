@@ -181,6 +181,8 @@ def test_a_community_without_content_runs_to_zero_themes(tmp_path, database_url)
     record = run("--community", "noise")
     assert (record["messages"], record["content_messages"], record["themes"], record["members_tagged"]) == (20, 0, 0, 0)
     assert themes_json("noise") == []
+    digest = CliRunner().invoke(app, ["digest", "--community", "noise"])
+    assert digest.exit_code == 0 and "这次分析没有找到需求主题。" in digest.stdout and "声量最高" not in digest.stdout
 
 
 def test_run_with_a_trained_sentiment_model(small_community, tmp_path, monkeypatch):
