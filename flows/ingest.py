@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from flows.sources import FORMAT_MODULES, MessageRecord, ParseOptions, Reject, detect_format, get_format
+from flows.sources import (FORMAT_MODULES, MessageRecord, ParseOptions, Reject, detect_format, get_format,
+                           names_format)
 from flows.sources.encoding import read_head
 from models import store
 from nlp.clean import redact
@@ -37,13 +38,11 @@ def expand(paths: Sequence[Path]) -> tuple[list[Path], bool]:
     return files, from_folder
 
 
-def names_module():
-    """The module that reads WeCom group files (groupchat/get), which name groups and members."""
-    return importlib.import_module(FORMAT_MODULES["wecom"])
-
-
-def names_files(files: Sequence[Path]) -> list[Path]:
-    return [path for path in files if names_module().is_names_file(read_head(path))]
+def names_files(files: Sequence[Path], fmt: str) -> dict[Path, str]:
+    """The files that name groups and members (WeCom's group files, PyWxDump's users.json), with their
+    format; with ``fmt`` other than auto, only that format's."""
+    found = {path: names_format(read_head(path)) for path in files}
+    return {path: name for path, name in found.items() if name and fmt in ("auto", name)}
 
 
 def ingest_files(session: Session, paths: Sequence[Path], community: str, fmt: str = "auto",
@@ -55,9 +54,9 @@ def ingest_files(session: Session, paths: Sequence[Path], community: str, fmt: s
     files, from_folder = expand(paths)
     options = ParseOptions(timezone=ZoneInfo(timezone))
     ingester = store.Ingester(session, community)
-    names = names_files(files) if fmt in ("auto", "wecom") else []
-    for path in names:  # first, so that they name the groups and members of every message file
-        names_module().read_names(path, options)
+    names = names_files(files, fmt)
+    for path, name in names.items():  # first, so that they name the groups and members of every message file
+        importlib.import_module(FORMAT_MODULES[name]).read_names(path, options)
     read, skipped = len(names), []
     for number, path in enumerate(files, start=1):
         if on_file:

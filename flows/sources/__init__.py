@@ -1,8 +1,9 @@
 """Export-format parsers, one module per family, and detection of a file's format by content.
 
-Each module defines ``FORMATS: dict[str, Format]`` (see records.py). WeCom's group files
-(groupchat/get JSON) carry no messages but name groups and members: ``wecom.is_names_file``
-and ``wecom.read_names`` handle them before the message files are parsed.
+Each module defines ``FORMATS: dict[str, Format]`` (see records.py). Names files carry no messages
+but name groups and members: WeCom's group files (groupchat/get JSON) and PyWxDump's users.json.
+The modules in ``NAMES_MODULES`` define ``is_names_file(head)`` and ``read_names(path, options)``,
+which ingest calls before the message files are parsed.
 """
 from __future__ import annotations
 
@@ -23,6 +24,16 @@ FORMAT_MODULES = {
     "jsonl": "flows.sources.tabular",
     "csv": "flows.sources.tabular",
 }
+
+
+#: the formats whose exports come with names files
+NAMES_MODULES = ("wecom", "pywxdump")
+
+
+def names_format(head: str) -> str | None:
+    """The format whose names file ``head`` begins, or None."""
+    return next((name for name in NAMES_MODULES
+                 if importlib.import_module(FORMAT_MODULES[name]).is_names_file(head)), None)
 
 
 def get_format(name: str) -> Format:

@@ -12,6 +12,11 @@ source_key ``wx:{MsgSvrID}``, the server id, so it dedupes with MemoTrace v3's `
 rows without a server id (empty or 0) get derived_key(). Own messages whose talker is ``我``
 get sender_id ``self``; names come from ``options.member_names`` (the CSV has none), else
 the id. A row whose sender is unknown (``未知``) is a Reject: it has no member to attach to.
+
+Names file (is_names_file / read_names): ``users.json``, which PyWxDump writes beside the CSVs,
+``{wxid: {"wxid", "nickname", "remark", "account", ...}}`` for the chat's talkers. A member is
+named by their nickname, the name the group sees and @-mentions them by, else by the exporting
+account's remark for them. It names no groups (it lists only the talkers): a group keeps its chat id.
 """
 from __future__ import annotations
 
@@ -22,7 +27,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from flows.sources.encoding import read_head
+from flows.sources.encoding import open_text, read_head
 from flows.sources.records import SYSTEM_SENDER, Format, KeyMaker, MessageRecord, ParseOptions, Reject
 from flows.sources.wechat_content import (PLACEHOLDERS, SELF_ID, SYSTEM_TYPES, clean_notice, csv_rows,
                                           epoch_time, local_time, mentions_of, named_type, notice_type,
@@ -35,8 +40,30 @@ QUOTE = re.compile(r"(.*?)\n\n\[引用\]\([^)\n]*\)([^:\n]*):(.*)", re.S)  # tit
 ANCHOR = re.compile(r'\s*<a href="([^"]*)">点击查看详情</a>')
 
 
+USERS_JSON = re.compile(r'^\{\s*"([^"\\]+)"\s*:\s*\{\s*"wxid"\s*:\s*"\1"')  # {"wxid_a": {"wxid": "wxid_a", ...
+
+
 def sniff(head: str) -> bool:
     return header_of(head) is not None
+
+
+def is_names_file(head: str) -> bool:
+    """PyWxDump's users.json: an object of contacts, each keyed by its own wxid."""
+    return bool(USERS_JSON.match(head.lstrip("\ufeff").lstrip()))
+
+
+def read_names(path: Path, options: ParseOptions) -> None:
+    """Fill options.member_names from users.json; an unreadable file or entry is skipped, and a later
+    file's name wins."""
+    try:
+        with open_text(path) as handle:
+            users = json.loads(handle.read().lstrip("\ufeff"))
+    except (OSError, ValueError):
+        return
+    for wxid, user in users.items() if isinstance(users, dict) else ():
+        name = str(user.get("nickname") or user.get("remark") or "").strip() if isinstance(user, dict) else ""
+        if name:
+            options.member_names[wxid] = name
 
 
 def header_of(head: str) -> list[str] | None:

@@ -4,6 +4,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -86,3 +87,18 @@ def test_wecom_corp_members_are_staff(tmp_path, sessions):
     assert json.loads(CliRunner().invoke(app, ingest).stdout)["staff"] == []  # already so
     card = json.loads(CliRunner().invoke(app, ["member", "zhangsan", "--community", "wc", "--json"]).stdout)
     assert card["staff"] is True
+
+
+@pytest.mark.parametrize("fmt", ["auto", "pywxdump"])
+def test_pywxdump_members_are_named_by_the_users_json_beside_the_csvs(tmp_path, sessions, fmt):
+    folder = tmp_path / "pywxdump"
+    shutil.copytree(FIXTURES / "pywxdump", folder)
+    result = CliRunner().invoke(app, ["ingest", str(folder), "--community", "p", "--format", fmt, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["files"] == 3 and json.loads(result.stdout)["skipped"] == []
+
+    def name(member):
+        shown = CliRunner().invoke(app, ["member", member, "--community", "p", "--json"])
+        return json.loads(shown.stdout)["display_name"]
+
+    assert (name("wxid_wang"), name("wxid_li"), name("wxid_zhang")) == ("老王", "小李", "张姐")

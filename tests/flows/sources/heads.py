@@ -1,12 +1,16 @@
 """Typical first lines of every export format, each with the one format that may claim it
-(None: no format; "names": a WeCom groupchat/get file). Used by test_properties."""
+(None: no format; "wecom names": a WeCom groupchat/get file; "pywxdump names": PyWxDump's users.json).
+Used by test_properties."""
+
+#: a names file's owner in HEADS -> the format whose names file it is
+NAMES_OWNERS = {"wecom names": "wecom", "pywxdump names": "pywxdump"}
 
 HEADS = [
     ('wecom', '{"msgid":"1_1700000000","action":"send","from":"wmAbc","tolist":[],"roomid":"wrX","msgtime":1700000000123}\n'),
     ('wecom', '{"msgid":"1_1700000000","action":"send","from":"wmAbc","msgtype":"text"}\n'),
     ('wecom', '{"msgid":"1","action":"send","from":"wmA","roomid":"wr1","msgtime":1700000000123,"msgtype":"text"}\n'),
     ('wecom', '{"msgid": "m1", "action": "send", "from": "wmA", "tolist": ["zs"], "roomid": "wrX", "msgtime": 1700000000123, "msgtype": "text", "text": {"content": "@张三 有没有团购价？"}}\n'),
-    ('names', '{"errcode": 0, "group_chat": {"chat_id": "wrX", "name": "群", "member_list": []}}'),
+    ('wecom names', '{"errcode": 0, "group_chat": {"chat_id": "wrX", "name": "群", "member_list": []}}'),
     ('telegram', '{\n "name": "群", "type": "private_supergroup", "id": 42, "messages": [\n'),
     ('telegram', '{\n "name": "Chat",\n "type": "private_supergroup",\n "id": 1,\n "messages": []}'),
     ('telegram', '{\n "name": "咖啡爱好者",\n "type": "private_supergroup",\n "id": 1234567890,\n "messages": [\n  {\n   "id": 1,\n   "type": "message",\n   "action": "invite_members"'),
@@ -18,6 +22,8 @@ HEADS = [
     ('memotrace', '\ufeff消息ID,类型,发送人,时间,内容,备注,昵称,更多信息\n8812,文本,老王,2024-03-01 09:15:02,求推荐,老王,Wang,more\n'),
     ('pywxdump', 'id,MsgSvrID,type_name,is_sender,talker,room_name,msg,src,CreateTime\n1,2,文本,0,wxid_a,1@chatroom,hi,,2024-03-01 09:00:00\n'),
     ('pywxdump', 'id,MsgSvrID,type_name,is_sender,talker,room_name,msg,src,CreateTime\n'),
+    ('pywxdump names', '{\n    "wxid_a": {\n        "wxid": "wxid_a",\n        "nickname": "阿May",\n        "remark": ""'),
+    ('pywxdump names', '\ufeff{"wxid_a":{"wxid":"wxid_a","nickname":"阿May"}}'),
     ('qq', '\ufeff消息记录（此消息记录为文本格式，不支持重新导入）\r\n\r\n================================================================\r\n消息分组:我的群聊\r\n'),
     ('qq', '\ufeff消息记录（此消息记录为文本格式，不支持重新导入）\r\n'),
     ('whatsapp', '3/1/24, 09:15 - Lee: 有人吗\n'),

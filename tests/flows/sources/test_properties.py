@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from benchmarks.exports import WRITERS, ChatLine
 from flows.sources import MessageRecord, ParseOptions, Reject, available_formats, get_format
-from tests.flows.sources.heads import HEADS
+from tests.flows.sources.heads import HEADS, NAMES_OWNERS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FORMATS = available_formats()
@@ -76,13 +76,13 @@ def test_every_written_record_is_read_back_once(fmt, texts, gaps):
 
 @pytest.mark.parametrize("path", fixture_files(), ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_each_fixture_is_claimed_by_its_own_format_only(path):
+    from flows.sources import names_format
     from flows.sources.encoding import read_head
-    from flows.sources.wecom import is_names_file
 
     head, family = read_head(path), path.relative_to(FIXTURES).parts[0]
     claimed = [fmt for fmt in FORMATS if get_format(fmt).sniff(head)]
-    if is_names_file(head):
-        assert family == "wecom" and claimed == []
+    if names_format(head):
+        assert names_format(head) == family and claimed == []
     elif claimed:
         assert claimed == [family]
     else:  # only deliberately broken fixtures go unrecognised
@@ -91,8 +91,8 @@ def test_each_fixture_is_claimed_by_its_own_format_only(path):
 
 @pytest.mark.parametrize(("owner", "head"), HEADS)
 def test_each_typical_head_is_claimed_by_its_own_format_only(owner, head):
-    from flows.sources.wecom import is_names_file
+    from flows.sources import names_format
 
     claimed = [fmt for fmt in FORMATS if get_format(fmt).sniff(head)]
-    assert claimed == ([owner] if owner not in (None, "names") else [])
-    assert is_names_file(head) == (owner == "names")
+    assert claimed == ([owner] if owner in FORMATS else [])
+    assert names_format(head) == NAMES_OWNERS.get(owner)

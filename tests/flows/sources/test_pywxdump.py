@@ -8,12 +8,13 @@ import pytest
 from flows.sources import MessageRecord, ParseOptions, Reject, detect_format
 from flows.sources.encoding import read_head
 from flows.sources.memotrace import parse as parse_memotrace
-from flows.sources.pywxdump import FORMATS, parse, sniff
+from flows.sources.pywxdump import FORMATS, is_names_file, parse, read_names, sniff
 from flows.sources.records import SYSTEM_SENDER
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pywxdump"
 CURRENT = FIXTURES / "12345678@chatroom_0_5001.csv"
 OLDER = FIXTURES / "wxid_wang_0_5.csv"
+USERS = FIXTURES / "users.json"
 MEMOTRACE_V3 = Path(__file__).parent / "fixtures" / "memotrace" / "家长群(12345678@chatroom)" / "家长群.csv"
 ROOM = "12345678@chatroom"
 
@@ -118,3 +119,22 @@ def test_sniff_and_stable_keys(path):
 
 def test_registry_entry():
     assert FORMATS == {"pywxdump": FORMATS["pywxdump"]} and FORMATS["pywxdump"].parse is parse
+
+
+def test_users_json_names_the_talkers_by_nickname_else_remark(tmp_path):
+    assert is_names_file(read_head(USERS)) and not sniff(read_head(USERS)) and detect_format(USERS) is None
+    assert not is_names_file(read_head(CURRENT)) and not is_names_file("")
+    options = ParseOptions()
+    read_names(USERS, options)
+    assert options.member_names == {"wxid_wang": "老王", "wxid_li": "小李", "wxid_zhang": "张姐"}
+    assert options.group_names == {}
+    names = {r.sender_id: r.sender_name for r in parse(CURRENT, options) if isinstance(r, MessageRecord)}
+    assert names["wxid_wang"] == "老王" and names["wxid_li"] == "小李"
+    assert names["wxid_zhang"] == "张姐" and names["self"] == "我"
+    broken = tmp_path / "users.json"
+    broken.write_text('{"wxid_a": {"wxid": "wxid_a", "nickname": "阿', encoding="utf-8")
+    read_names(broken, options)  # cut short: skipped, nothing lost of what was read before
+    assert options.member_names == {"wxid_wang": "老王", "wxid_li": "小李", "wxid_zhang": "张姐"}
+    del options.member_names["wxid_li"]
+    assert {r.sender_id: r.sender_name for r in parse(CURRENT, options)
+            if isinstance(r, MessageRecord)}["wxid_li"] == "wxid_li"  # not in users.json: the id
