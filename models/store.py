@@ -449,9 +449,10 @@ def get_theme(session: Session, theme_id: int) -> Theme | None:
 def theme_messages(session: Session, theme_id: int, limit: int, offset: int,
                    search: str | None = None) -> tuple[int, list]:
     """(how many, a page oldest first) of the theme's messages; with ``search``, of those holding every word of it."""
-    which = [ThemeMessage.theme_id == theme_id, *(_says(Message.text, term) for term in search_terms(search))]
+    terms = search_terms(search)
+    which = [ThemeMessage.theme_id == theme_id, *(_says(Message.text, term) for term in terms)]
     counted = select(func.count()).select_from(ThemeMessage).where(*which)
-    if search_terms(search):
+    if terms:
         counted = counted.join(Message, Message.id == ThemeMessage.message_id)
     total = session.scalar(counted)
     rows = session.execute(
