@@ -128,8 +128,12 @@ class Chosen:
     q: Annotated[Blank[str], Query(max_length=200)] = None
 
     def __post_init__(self):
-        self.sort = self.sort or "voices"
-        self.q = self.q.strip() if self.q and self.q.strip() else None
+        self.sort, self.q = self.sort or "voices", searched(self.q)
+
+
+def searched(q: str | None) -> str | None:
+    """A search as typed, or None when it holds no word."""
+    return q.strip() if q and q.strip() else None
 
 
 ChosenDep = Annotated[Chosen, Depends()]
@@ -182,7 +186,7 @@ def read_theme_page(request: Request, session: SessionDep, theme_id: int, page: 
     """The theme; with ``q`` (from a search on the index), its messages that hold every word of it."""
     if (scope := viewer(request)) is None:
         return sign_in_page(request)
-    limit, q = 50, (q.strip() if q and q.strip() else None)
+    limit, q = 50, searched(q)
     theme = views.theme_detail(session, theme_id, limit=limit, offset=(max(page, 1) - 1) * limit,
                                community_id=None if scope is OPEN else scope.community_id, search=q)
     return templates.TemplateResponse(request, "theme.html", {"theme": theme, "page": max(page, 1), "limit": limit,
