@@ -170,13 +170,15 @@ def themes(
     search: Annotated[str | None, typer.Option(
         help="Only themes whose label, or one of whose messages, holds every one of these words (split at spaces).")
     ] = None,
+    hidden: Annotated[bool, typer.Option("--hidden", help="Only the themes hidden with `qunsheng theme hide`.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List demand themes, most voices first (or by --sort)."""
     from models import views
 
     with sessions()() as session:
-        found = views.themes(session, community, sort=sort, limit=limit, lifecycle=lifecycle, search=search)
+        found = views.themes(session, community, sort=sort, limit=limit, lifecycle=lifecycle, search=search,
+                             hidden=hidden)
     if as_json:
         print_json([t.model_dump(mode="json") for t in found])
         return
@@ -276,6 +278,35 @@ def ingest_orders_command(
         return
     typer.echo(f"{counts['rows']} row(s): {counts['new']} new orders, {counts['duplicates']} duplicates, "
                f"{counts['quarantined']} quarantined")
+
+
+theme = typer.Typer(no_args_is_help=True, help="Hide a theme that is not about what the community is for, or show it again.")
+app.add_typer(theme, name="theme")
+ThemeIds = Annotated[list[int], typer.Argument(help="Theme ids, as `qunsheng themes` lists them.", show_default=False)]
+
+
+def set_hidden(ids: list[int], hidden: bool) -> None:
+    from models import views
+
+    with sessions().begin() as session:
+        changed = [i for i in ids if views.hide_theme(session, i, hidden)]
+    typer.echo(f"{len(changed)} theme(s) {'hidden' if hidden else 'shown again'}, {len(ids) - len(changed)} already so"
+               + ("; member tags follow at the next run" if changed else ""))
+
+
+@theme.command("hide")
+@one_line_errors
+def theme_hide(ids: ThemeIds) -> None:
+    """Leave themes out of the lists, the browser, the digest and (from the next run) member tags; they stay
+    hidden while later nights continue them."""
+    set_hidden(ids, True)
+
+
+@theme.command("unhide")
+@one_line_errors
+def theme_unhide(ids: ThemeIds) -> None:
+    """Show hidden themes again."""
+    set_hidden(ids, False)
 
 
 staff = typer.Typer(no_args_is_help=True, help="The brand's own people in the groups (operators, shop assistants).")

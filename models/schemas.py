@@ -68,6 +68,7 @@ class ThemePublic(BaseModel):
     recent_voices: int  # distinct members in the recent window
     prior_voices: int  # distinct members in the window before
     runs_seen: int  # nightly runs that found it (its id is kept from run to run)
+    hidden: bool  # hidden by the product team (not what the community is for); kept while its id is
 
 
 class ThemesPublic(BaseModel):

@@ -272,6 +272,7 @@ def save_vectors(session: Session, model_id: str, vectors: dict) -> None:
 
 def save_member_tags(session: Session, run: Run, tags: Sequence, theme_ids: Sequence[int]) -> int:
     """Replace the community's member tags with this run's and record what changed in the tag change feed.
+    A theme the product team hid tags no one: it is not an interest the brand serves.
 
     The community's row is locked first, so that runs of one community save one after the other: each
     compares with the tags the one before committed, and feed ids grow in commit order (a reader
@@ -279,6 +280,8 @@ def save_member_tags(session: Session, run: Run, tags: Sequence, theme_ids: Sequ
     UPDATE, which the key-share locks of foreign-key checks (rows inserted referencing the community)
     do not block; SQLite has one writer at a time anyway."""
     lock_community(session, run.community_id)
+    hidden = set(session.scalars(select(Theme.id).where(Theme.id.in_(list(theme_ids)), Theme.hidden)))
+    tags = [t for t in tags if t.theme_index is None or theme_ids[t.theme_index] not in hidden]
     member_ids = dict(session.execute(select(Member.sender_id, Member.id).where(Member.community_id == run.community_id)).all())
     before = _tag_scores(session.execute(
         select(MemberTag.member_id, MemberTag.kind, MemberTag.tag, MemberTag.tag_group, MemberTag.feed_score)
@@ -395,6 +398,7 @@ class ThemeFilter:
     emerging: bool | None = None
     include_chat: bool = False
     search: str | None = None  # themes whose label, or one of whose messages, holds every word of it
+    hidden: bool = False  # True: only the themes the product team hid; False: only the others
 
 
 def search_terms(search: str | None) -> list[str]:
@@ -409,7 +413,7 @@ def _says(column, term: str):
 
 def list_themes(session: Session, where: ThemeFilter = ThemeFilter(), sort: str = "voices", limit: int = 100,
                 offset: int = 0) -> list[Theme]:
-    query = select(Theme).where(Theme.active)
+    query = select(Theme).where(Theme.active, Theme.hidden == where.hidden)
     if not where.include_chat:
         query = query.where(Theme.is_demand)
     if where.community_id is not None:
@@ -444,6 +448,12 @@ def group_names(session: Session, community_id: int) -> list[str]:
 
 def get_theme(session: Session, theme_id: int) -> Theme | None:
     return session.get(Theme, theme_id)
+
+
+def hide_theme(session: Session, theme: Theme, hidden: bool = True) -> bool:
+    """Hide (or show again) a theme; whether that changed anything."""
+    changed, theme.hidden = theme.hidden != hidden, hidden
+    return changed
 
 
 def theme_messages(session: Session, theme_id: int, limit: int, offset: int,

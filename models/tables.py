@@ -133,6 +133,7 @@ class Theme(Base):
     recent_voices: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     prior_voices: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     runs_seen: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # nightly runs it was found in
+    hidden: Mapped[bool] = mapped_column(default=False, server_default=false())  # hidden by the product team
     # the finer demands inside it (label, keywords, messages, voices, quote message ids), rewritten each run
     subthemes: Mapped[list | None] = mapped_column(JSON, default=list)
 

@@ -66,7 +66,7 @@ def theme_public(theme: Theme, community: str) -> ThemePublic:
                        demand_share=theme.demand_share, is_demand=theme.is_demand, demand_type=theme.demand_type,
                        sentiment_mix=theme.sentiment_mix or {}, lifecycle=theme.lifecycle, emerging=theme.emerging,
                        growth=theme.growth, recent_voices=theme.recent_voices, prior_voices=theme.prior_voices,
-                       runs_seen=theme.runs_seen)
+                       runs_seen=theme.runs_seen, hidden=theme.hidden)
 
 
 def themes(session: Session, community: str | None = None, *, sort: str = "voices", limit: int = 100,
@@ -146,6 +146,11 @@ def theme_messages(session: Session, theme_id: int, limit: int = 50, offset: int
     _theme(session, theme_id, community_id)
     total, page = _messages(session, theme_id, limit, offset, search)
     return ThemeMessagesPage(theme_id=theme_id, data=page, total=total, offset=offset, limit=limit)
+
+
+def hide_theme(session: Session, theme_id: int, hidden: bool = True, community_id: int | None = None) -> bool:
+    """Hide a theme from the lists, the digest and member tags (or show it again); whether that changed it."""
+    return store.hide_theme(session, _theme(session, theme_id, community_id), hidden)
 
 
 def theme_trend(session: Session, theme_id: int, community_id: int | None = None) -> ThemeTrend:

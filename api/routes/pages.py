@@ -154,6 +154,11 @@ def listed(session, scope: Scope, chosen: Chosen) -> tuple[list, list, dict]:
     return everything, communities, themes
 
 
+def hidden_themes(session, communities: list) -> dict:
+    """Each community's hidden themes, whatever the filters: the few a product team chose to put away."""
+    return {c.name: views.themes(session, c.name, limit=500, include_chat=True, hidden=True) for c in communities}
+
+
 @router.get("/", response_class=HTMLResponse)
 def read_index(request: Request, session: SessionDep, chosen: ChosenDep):
     if (scope := viewer(request)) is None:
@@ -163,10 +168,31 @@ def read_index(request: Request, session: SessionDep, chosen: ChosenDep):
     window = next((c.latest_run.parameters.get("trend_window_days") for c in communities if c.latest_run), None)
     return templates.TemplateResponse(request, "index.html", {
         "signed_in": scope is not OPEN, "communities": communities, "names": [c.name for c in everything],
-        "themes": themes, "groups": groups, "chosen": asdict(chosen), "query": request.url.query,
+        "themes": themes, "hidden": hidden_themes(session, communities), "groups": groups, "chosen": asdict(chosen),
+        "query": request.url.query,
         "filtered": any(v is not None for k, v in asdict(chosen).items() if k != "sort"), "window": window or 21,
         "choices": {"sort": get_args(ThemeSort), "lifecycle": get_args(Lifecycle),
                     "demand_type": get_args(VoicedDemand), "sentiment": get_args(SentimentBand)}})
+
+
+@router.post("/themes/{theme_id}/hide")
+def hide_theme(request: Request, theme_id: int):
+    """The product team hides a theme that is not about what the community is for (快递放错): it leaves the
+    lists, the digest and, from the next night, member tags, and stays hidden while the theme keeps its id."""
+    return _set_hidden(request, theme_id, True)
+
+
+@router.post("/themes/{theme_id}/unhide")
+def unhide_theme(request: Request, theme_id: int):
+    return _set_hidden(request, theme_id, False)
+
+
+def _set_hidden(request: Request, theme_id: int, hidden: bool):
+    if (scope := viewer(request)) is None:
+        return sign_in_page(request)
+    with request.app.state.sessions.begin() as session:
+        views.hide_theme(session, theme_id, hidden, None if scope is OPEN else scope.community_id)
+    return RedirectResponse(f"/themes/{theme_id}", status_code=303)
 
 
 @router.get("/themes.csv")

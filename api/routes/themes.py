@@ -38,13 +38,14 @@ def read_themes(
                                       "negativity: share of negative messages; recent: last voiced.")] = "voices",
     include_chat: bool = False,
     q: Search = None,
+    hidden: Annotated[bool, Query(description="true: only the themes the product team hid (left out otherwise).")] = False,
     limit: Page = 100,
     offset: Offset = 0,
 ) -> ThemesPublic:
     """The key's community's active demand themes, filtered and sorted; chit-chat clusters too with include_chat."""
     data = views.themes(session, scope.community, sort=sort, limit=limit, offset=offset, group=group, since=since,
                         until=until, lifecycle=lifecycle, emerging=emerging, demand_type=demand_type,
-                        sentiment=sentiment, include_chat=include_chat, search=q)
+                        sentiment=sentiment, include_chat=include_chat, search=q, hidden=hidden)
     return ThemesPublic(data=data, count=len(data))
 
 

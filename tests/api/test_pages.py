@@ -6,10 +6,12 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from api.main import create_app
 from flows.sources import MessageRecord
 from models import store
+from models.tables import Theme
 from tests.api.crm_seed import T0
 from tests.api.test_theme_filters import seed
 
@@ -85,6 +87,22 @@ def test_the_index_downloads_the_themes_it_shows_as_a_spreadsheet(client):
     assert client.get("/themes.csv", params={"sentiment": "gloomy"}).status_code == 422
 
 
+def test_the_product_team_hides_a_theme_and_shows_it_again(client, sessions):
+    with sessions() as session:
+        eczema = session.scalar(select(Theme.id).where(Theme.label == "湿疹"))
+    hidden = client.post(f"/themes/{eczema}/hide", follow_redirects=False)
+    assert hidden.status_code == 303 and hidden.headers["location"] == f"/themes/{eczema}"
+    page = client.get("/").text
+    assert shown(page) == {"低因", "辅食"} and "已隐藏 Hidden (1)" in page and f'<a href="/themes/{eczema}">湿疹</a>' in page
+    assert [row["label"] for row in spreadsheet(client.get("/themes.csv"))] == ["低因", "辅食"]
+    detail = client.get(f"/themes/{eczema}").text
+    assert "已隐藏 Hidden by the product team" in detail and f'action="/themes/{eczema}/unhide"' in detail
+    assert client.post(f"/themes/{eczema}/unhide").status_code == 200  # redirected to the theme's page
+    assert shown(client.get("/").text) == {"低因", "湿疹", "辅食"} and "已隐藏" not in client.get("/").text
+    assert f'action="/themes/{eczema}/hide"' in client.get(f"/themes/{eczema}").text
+    assert client.post("/themes/999/hide").status_code == 404
+
+
 def test_with_browser_keys_the_page_asks_for_a_key_and_shows_only_its_community(sessions, monkeypatch):
     themes = seed(sessions)
     with sessions.begin() as session:
@@ -97,6 +115,7 @@ def test_with_browser_keys_the_page_asks_for_a_key_and_shows_only_its_community(
     assert asked.status_code == 401 and 'action="/sign-in"' in asked.text and "低因" not in asked.text
     assert browser.get(f"/themes/{themes['decaf']}").status_code == 401
     assert browser.get("/themes.csv").status_code == 401
+    assert browser.post(f"/themes/{themes['decaf']}/hide").status_code == 401
     wrong = browser.post("/sign-in", data={"key": "qs_nope"})
     assert wrong.status_code == 401 and "unknown or revoked API key" in wrong.text
 
@@ -110,6 +129,7 @@ def test_with_browser_keys_the_page_asks_for_a_key_and_shows_only_its_community(
     assert [row["label"] for row in spreadsheet(browser.get("/themes.csv"))] == ["低因", "湿疹", "辅食"]
     browser.post("/sign-in", data={"key": key_d})  # another community's key sees none of c's themes
     assert spreadsheet(browser.get("/themes.csv")) == []
+    assert browser.post(f"/themes/{themes['decaf']}/hide").status_code == 404  # another community's theme
     assert "<h2>d</h2>" in browser.get("/").text and browser.get(f"/themes/{themes['decaf']}").status_code == 404
     browser.post("/sign-out")
     assert browser.get("/").status_code == 401

@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.main import create_app
-from flows.cli import app as cli
+from flows.cli import app as cli_app
 from flows.sources import MessageRecord
 from models import store
 from nlp.records import Theme
@@ -118,7 +118,7 @@ def test_search_finds_the_themes_whose_members_said_it(database_url, sessions):
     assert [m["text"] for m in detail["messages_page"]] == ["湿疹反复"]
     assert client.get(f"/v1/themes/{eczema}/messages", params={"q": "低因"}).json()["total"] == 0
 
-    found = CliRunner().invoke(cli, ["themes", "--community", "c", "--search", "DHA", "--json"])
+    found = CliRunner().invoke(cli_app, ["themes", "--community", "c", "--search", "DHA", "--json"])
     assert found.exit_code == 0 and [t["id"] for t in json.loads(found.stdout)] == [food]
 
 
@@ -156,3 +156,23 @@ def test_a_theme_says_which_groups_voiced_it(database_url, sessions):
     detail = api_client("c").get(f"/v1/themes/{theme_id}").json()
     assert detail["groups"] == [{"group": "咖啡群", "messages": 3, "voices": 2},
                                 {"group": "宝妈群", "messages": 1, "voices": 1}]
+
+
+def test_a_hidden_theme_leaves_the_lists_until_shown_again(database_url, sessions):
+    theme_ids = seed(sessions)
+    decaf, eczema, food = theme_ids["decaf"], theme_ids["eczema"], theme_ids["food"]
+    client = api_client("c")
+
+    def cli(*args):
+        return CliRunner().invoke(cli_app, list(args))
+
+    hidden = cli("theme", "hide", str(eczema))
+    assert hidden.exit_code == 0 and hidden.stdout == "1 theme(s) hidden, 0 already so; member tags follow at the next run\n"
+    assert ids(client) == [decaf, food] and ids(client, hidden=True) == [eczema]
+    assert client.get(f"/v1/themes/{eczema}").json()["hidden"] is True  # still readable by id
+    assert [t["id"] for t in json.loads(cli("themes", "--community", "c", "--hidden", "--json").stdout)] == [eczema]
+    assert cli("theme", "hide", str(eczema)).stdout == "0 theme(s) hidden, 1 already so\n"
+    missing = cli("theme", "hide", str(decaf), "999")
+    assert missing.exit_code == 1 and missing.output == "error: no theme 999\n"
+    assert ids(client) == [decaf, food]  # nothing of a refused command is kept
+    assert cli("theme", "unhide", str(eczema)).exit_code == 0 and ids(client) == [decaf, eczema, food]

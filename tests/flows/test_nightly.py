@@ -5,6 +5,7 @@ import random
 
 import numpy as np
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from flows.cli import app
@@ -265,3 +266,20 @@ def test_staff_of_unknown_ids_changes_nothing(small_community, tmp_path):
     missing = invoke(app, ["staff", "add", "--file", str(tmp_path / "none.txt"), "--community", small_community])
     assert missing.exit_code == 1 and "cannot read" in missing.stderr
     assert invoke(app, ["staff", "add", "decaf1", "--community", "elsewhere"]).exit_code == 1
+
+
+def test_a_hidden_theme_stays_hidden_from_night_to_night_and_tags_no_one(small_community, sessions):
+    from models.tables import MemberTag
+
+    run("--community", small_community, "--min-cluster-size", "10")
+    target = themes_json(small_community)[0]
+    assert CliRunner().invoke(app, ["theme", "hide", str(target["id"])]).exit_code == 0
+    run("--community", small_community, "--min-cluster-size", "10")  # the same messages: every theme continues
+    assert target["id"] not in [t["id"] for t in themes_json(small_community)]
+    hidden = json.loads(CliRunner().invoke(app, ["themes", "--community", small_community, "--hidden", "--json"]).stdout)
+    assert [(t["id"], t["runs_seen"]) for t in hidden] == [(target["id"], 2)]
+    with sessions() as session:
+        tagged = set(session.scalars(select(MemberTag.theme_id).where(MemberTag.theme_id.is_not(None))))
+    assert tagged and target["id"] not in tagged
+    digest = CliRunner().invoke(app, ["digest", "--community", small_community]).stdout
+    assert f"> {target['label']} ·" not in digest and "**声量最高**" in digest
