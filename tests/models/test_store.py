@@ -97,3 +97,37 @@ def test_member_first_and_last_seen_follow_out_of_order_records(sessions):
         member = views.member(session, "u1")
         assert store.utc(member.first_seen) == early.sent_at and store.utc(member.last_seen) == late.sent_at
         assert member.display_name == "新名字"
+
+
+def test_upgrading_an_old_store_keeps_every_row(sessions, database_url):
+    """Alembic's batch mode copies a SQLite table and drops the old one: with foreign keys on, that drop
+    cascaded into every row referencing it. An upgrade from 0006 through 0009 emptied messages (members
+    copied for members.staff), theme_messages (themes copied) and member tags."""
+    from alembic import command
+    from sqlalchemy import func
+
+    from models.db import alembic_config, make_engine, migrate
+    from models.tables import MemberTag as StoredTag
+    from models.tables import Message, ThemeMessage
+
+    with sessions.begin() as session:
+        store.Ingester(session, "c").add(records())
+        community = store.community_by_name(session, "c")
+        ids = [m.id for m in store.messages_of(session, community)]
+        run = store.start_run(session, community, {})
+        [theme_id] = save(session, run, [found(["低因", "咖啡"], ids[:2], ["u1", "u2"])], np.eye(4, dtype=np.float32), ids)
+        store.save_member_tags(session, run, [MemberTag("u1", "低因", "theme", 0.8, ids[:1], theme_index=0)], [theme_id])
+        store.finish_run(session, run, "lsa", {}, [])
+
+    def rows() -> list[int]:
+        with sessions() as session:
+            return [session.scalar(select(func.count()).select_from(table))
+                    for table in (Message, ThemeMessage, StoredTag, Theme)]
+
+    before = rows()
+    assert before == [4, 2, 1, 1]
+    command.downgrade(alembic_config(database_url), "0006")  # a store from before sub-themes and staff
+    engine = make_engine(database_url)  # the engine open_store makes: foreign keys on, on SQLite
+    migrate(engine)
+    engine.dispose()
+    assert rows() == before
