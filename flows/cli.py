@@ -280,7 +280,8 @@ def ingest_orders_command(
                f"{counts['quarantined']} quarantined")
 
 
-theme = typer.Typer(no_args_is_help=True, help="Hide a theme that is not about what the community is for, or show it again.")
+theme = typer.Typer(no_args_is_help=True,
+                    help="Hide a theme that is not about what the community is for, or show it again.")
 app.add_typer(theme, name="theme")
 ThemeIds = Annotated[list[int], typer.Argument(help="Theme ids, as `qunsheng themes` lists them.", show_default=False)]
 
