@@ -101,8 +101,8 @@ def test_member_first_and_last_seen_follow_out_of_order_records(sessions):
 
 def test_upgrading_an_old_store_keeps_every_row(sessions, database_url):
     """Alembic's batch mode copies a SQLite table and drops the old one: with foreign keys on, that drop
-    cascaded into every row referencing it. An upgrade from 0006 through 0009 emptied messages (members
-    copied for members.staff), theme_messages (themes copied) and member tags."""
+    cascaded into every row referencing it. An upgrade from 0001 emptied messages (0008 copies members
+    for members.staff), theme_messages (0002, 0003, 0007, 0009 copy messages and themes) and member tags."""
     from alembic import command
     from sqlalchemy import func
 
@@ -126,7 +126,7 @@ def test_upgrading_an_old_store_keeps_every_row(sessions, database_url):
 
     before = rows()
     assert before == [4, 2, 1, 1]
-    command.downgrade(alembic_config(database_url), "0006")  # a store from before sub-themes and staff
+    command.downgrade(alembic_config(database_url), "0001")  # a store of the first schema
     engine = make_engine(database_url)  # the engine open_store makes: foreign keys on, on SQLite
     migrate(engine)
     engine.dispose()
