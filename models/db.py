@@ -44,7 +44,7 @@ def migrate(engine: Engine) -> None:
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as connection:
-        if sqlite:  # outside a transaction, where SQLite ignores the pragma
+        if sqlite:  # before the transaction: inside one, SQLite ignores this pragma
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
         try:
