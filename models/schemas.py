@@ -129,6 +129,7 @@ class GroupVoices(BaseModel):
 class ThemeDetail(ThemePublic):
     quotes: list[Quote]
     groups: list[GroupVoices]  # the groups it was voiced in, most voices first
+    layers: dict[str, int]  # its voices per value layer (koc, high, potential, dormant) as the latest run layered them
     subthemes: list[SubTheme]  # largest first; empty when the theme does not split
     messages_page: list[ThemeMessage]
     total_messages: int  # the messages the page is drawn from: all of them, or with q those holding every word of it

@@ -484,6 +484,20 @@ def theme_groups(session: Session, theme_id: int) -> list[tuple[str, int, int]]:
         .group_by(Group.name).order_by(voices.desc(), Group.name))]
 
 
+def theme_layers(session: Session, theme_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Each theme's voices per value layer (koc, high, potential, dormant), as the latest run layered them;
+    members without a layer (staff, or layered before they wrote) are not counted."""
+    voices = func.count(Message.member_id.distinct())
+    found: dict[int, dict[str, int]] = {i: {} for i in theme_ids}
+    for theme_id, layer, n in session.execute(
+            select(ThemeMessage.theme_id, MemberLayer.layer, voices)
+            .join(Message, Message.id == ThemeMessage.message_id)
+            .join(MemberLayer, MemberLayer.member_id == Message.member_id)
+            .where(ThemeMessage.theme_id.in_(list(theme_ids))).group_by(ThemeMessage.theme_id, MemberLayer.layer)):
+        found[theme_id][layer] = n
+    return found
+
+
 def messages_by_id(session: Session, ids: Sequence[int]) -> dict[int, Message]:
     return {m.id: m for m in session.scalars(select(Message).where(Message.id.in_(list(ids))))} if ids else {}
 

@@ -77,24 +77,27 @@ def themes(session: Session, community: str | None = None, *, sort: str = "voice
     return [theme_public(t, names[t.community_id]) for t in store.list_themes(session, where, sort, limit, offset)]
 
 
-THEME_COLUMNS = ("community", "id", "label", "keywords", "voices", "messages", "demand_share", "demand_type",
-                 "sentiment", "negative_share", "lifecycle", "emerging", "growth", "recent_voices", "prior_voices",
-                 "first_seen", "last_seen", "quotes")
+LAYERS = ("koc", "high", "potential", "dormant")
+THEME_COLUMNS = ("community", "id", "label", "keywords", "voices", *(f"{layer}_voices" for layer in LAYERS), "messages",
+                 "demand_share", "demand_type", "sentiment", "negative_share", "lifecycle", "emerging", "growth",
+                 "recent_voices", "prior_voices", "first_seen", "last_seen", "quotes")
 
 
 def themes_csv(session: Session, themes: list[ThemePublic], timezone: str) -> str:
-    """``themes`` as a spreadsheet: a row each, keywords space-separated, its quotes one a line in one cell,
-    days in ``timezone``. Starts with a byte-order mark, without which Excel reads UTF-8 as the local code page."""
+    """``themes`` as a spreadsheet: a row each, keywords space-separated, voices per value layer, its quotes one
+    a line in one cell, days in ``timezone``. Starts with a byte-order mark, without which Excel reads UTF-8 as the local code page."""
     from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(timezone)
     quote_ids = {t.id: store.get_theme(session, t.id).quotes for t in themes}
     quoted = store.messages_by_id(session, [i for ids in quote_ids.values() for i in ids])
+    layers = store.theme_layers(session, [t.id for t in themes])
 
     def day(moment) -> str:
         return moment.astimezone(zone).strftime("%Y-%m-%d") if moment else ""
 
-    rows = [(t.community, t.id, t.label, " ".join(t.keywords), t.voices, t.messages, t.demand_share, t.demand_type,
+    rows = [(t.community, t.id, t.label, " ".join(t.keywords), t.voices, *(layers[t.id].get(layer, 0) for layer in LAYERS),
+             t.messages, t.demand_share, t.demand_type,
              t.sentiment, t.sentiment_mix.get("negative", 0.0), t.lifecycle, int(t.emerging), round(t.growth, 4),
              t.recent_voices, t.prior_voices, day(t.first_seen), day(t.last_seen),
              "\n".join(quoted[i].text for i in quote_ids[t.id] if i in quoted)) for t in themes]
@@ -137,6 +140,7 @@ def theme_detail(session: Session, theme_id: int, limit: int = 50, offset: int =
     return ThemeDetail(
         **theme_public(theme, community).model_dump(), quotes=quotes(theme.quotes),
         groups=[GroupVoices(group=g, messages=n, voices=v) for g, n, v in store.theme_groups(session, theme_id)],
+        layers=store.theme_layers(session, [theme_id])[theme_id],
         subthemes=[SubTheme(**(sub | {"quotes": quotes(sub["quotes"])})) for sub in subthemes],
         messages_page=page, total_messages=total, offset=offset, limit=limit)
 

@@ -78,6 +78,7 @@ def test_the_index_downloads_the_themes_it_shows_as_a_spreadsheet(client):
     assert [row["label"] for row in rows] == ["湿疹", "辅食"]  # the page's filter and order
     eczema = rows[0]
     assert eczema["community"] == "c" and eczema["keywords"] == "湿疹" and eczema["voices"] == "2"
+    assert (eczema["koc_voices"], eczema["potential_voices"]) == ("0", "0")  # no run layered its members
     assert eczema["demand_type"] == "complaint" and eczema["negative_share"] == "1.0" and eczema["lifecycle"] == "growing"
     assert eczema["emerging"] == "1" and eczema["first_seen"] == "2026-10-03" and eczema["last_seen"] == "2026-10-04"
     assert eczema["quotes"] == "湿疹好难受"

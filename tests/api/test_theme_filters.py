@@ -1,4 +1,6 @@
 """/v1/themes filters and sorts, /trend and /messages over a small store written by the store functions."""
+import csv
+import io
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -9,6 +11,7 @@ from api.main import create_app
 from flows.cli import app as cli_app
 from flows.sources import MessageRecord
 from models import store
+from nlp.layers import MemberLayer
 from nlp.records import Theme
 from nlp.track import Activity
 from tests.conftest import api_client
@@ -152,10 +155,17 @@ def test_a_theme_says_which_groups_voiced_it(database_url, sessions):
         across = theme("咖啡和宝宝", [ids[0], ids[1], ids[2], ids[5]], ["u1", "u2", "u3"], 0.0, "need",
                        [("2026-10-01", 1, 1, 0.0), ("2026-10-06", 1, 1, 0.0)])
         [theme_id] = store.save_themes(session, run, [across], [None], [Activity("stable", False, 1, 1, 1, 1)])
+        store.save_member_layers(session, run, [MemberLayer("u1", "koc", [], {}), MemberLayer("u3", "potential", [], {}),
+                                                MemberLayer("u4", "koc", [], {})])  # u2 has no layer; u4 said no part
         store.finish_run(session, run, "lsa", {}, [])
     detail = api_client("c").get(f"/v1/themes/{theme_id}").json()
     assert detail["groups"] == [{"group": "咖啡群", "messages": 3, "voices": 2},
                                 {"group": "宝妈群", "messages": 1, "voices": 1}]
+    assert detail["layers"] == {"koc": 1, "potential": 1}
+    browser = TestClient(create_app())
+    assert "价值分层 Layers of its voices: KOC 1 · potential 1</p>" in browser.get(f"/themes/{theme_id}").text
+    [row] = csv.DictReader(io.StringIO(browser.get("/themes.csv").content.decode("utf-8-sig")))
+    assert (row["label"], row["koc_voices"], row["high_voices"], row["potential_voices"]) == ("咖啡和宝宝", "1", "0", "1")
 
 
 def test_a_hidden_theme_leaves_the_lists_until_shown_again(database_url, sessions):
