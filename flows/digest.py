@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from models import store, views
+from models.db import open_store
 from models.schemas import ThemePublic
 
 #: WeCom's limit on a markdown message's content, in UTF-8 bytes
@@ -41,10 +42,11 @@ def compose(session: Session, community: str, public_url: str | None = None) -> 
     sections = [("新出现", [t for t in themes if t.runs_seen == 1] if not first_night else []),
                 ("快速增长", [t for t in themes if t.emerging]),
                 ("声量最高", themes)]
+    quotes = views.quote_texts(session, list({t.id for _, listed in sections for t in listed[:LISTED]}))
     for title, listed in sections:
         if listed:
             lines += ["", f"**{title}** ({len(listed)})"]
-            lines += [_line(session, t, base) for t in listed[:LISTED]]
+            lines += [_line(t, quotes[t.id][:1], base) for t in listed[:LISTED]]
     if not themes:
         lines += ["", "这次分析没有找到需求主题。"]
     if base:
@@ -52,27 +54,20 @@ def compose(session: Session, community: str, public_url: str | None = None) -> 
     return _fit(lines)
 
 
-def _line(session: Session, theme: ThemePublic, base: str) -> str:
+def _line(theme: ThemePublic, quotes: list[str], base: str) -> str:
+    """A theme as a quoted line: label (linked), voices, messages, growth when emerging, its first quote."""
     label = f"[{theme.label}]({base}/themes/{theme.id})" if base else theme.label
     growth = f" · 近期 {theme.recent_voices} 人，之前 {theme.prior_voices} 人" if theme.emerging else ""
-    said = _first_quote(session, theme.id)
-    return f"> {label} · {theme.voices} 人 · {theme.messages} 条{growth}" + (f"\n> “{said}”" if said else "")
-
-
-def _first_quote(session: Session, theme_id: int) -> str:
-    ids = store.get_theme(session, theme_id).quotes[:1]
-    text = next(iter(store.messages_by_id(session, ids).values()), None)
-    if text is None:
-        return ""
-    flat = " ".join(text.text.split())
-    return flat if len(flat) <= QUOTE_CHARS else flat[:QUOTE_CHARS] + "…"
+    said = [" ".join(text.split()) for text in quotes]
+    said = [text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS] + "…" for text in said]
+    return f"> {label} · {theme.voices} 人 · {theme.messages} 条{growth}" + "".join(f"\n> “{s}”" for s in said)
 
 
 def _fit(lines: list[str]) -> str:
     """The lines that fit WeCom's limit, whole; an ellipsis line where some were left out."""
     kept, size = [], 0
     for line in lines:
-        if size + len(line.encode()) + 1 > MAX_BYTES - 8:
+        if size + len(line.encode()) + 1 > MAX_BYTES - len("\n……".encode()):
             kept.append("……")
             break
         kept.append(line)
@@ -102,8 +97,6 @@ def post(webhook: str, content: str, timeout: float = 10.0) -> None:
 def send(database_url: str, community: str, run_id: int, webhook: str, public_url: str | None = None) -> str | None:
     """Compose the community's digest and post it; a digest the robot did not take comes back as a warning,
     kept on the run's record too. The run itself stands: its themes are saved whether the robot answers or not."""
-    from models.db import open_store
-
     sessions = open_store(database_url)
     with sessions() as session:
         content = compose(session, community, public_url)

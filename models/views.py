@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from models.schemas import MemberLayerPublic, MembersPublic, MemberSummary
 from models.schemas import (ApiKeyPublic, ChangesPage, MarkTag, MarkTagPage, MemberItem, MembersPage, TagBrief,
                             TagChangePublic, TaxonomyGroup, TaxonomyPublic)
 from models.tables import ApiKey, Community, Member, MemberLayer, MemberTag, Run, Theme
+from nlp.layers import LayerRules
 
 
 class NotFound(LookupError):
@@ -77,20 +79,25 @@ def themes(session: Session, community: str | None = None, *, sort: str = "voice
     return [theme_public(t, names[t.community_id]) for t in store.list_themes(session, where, sort, limit, offset)]
 
 
-LAYERS = ("koc", "high", "potential", "dormant")
+LAYERS = LayerRules.LAYERS
 THEME_COLUMNS = ("community", "id", "label", "keywords", "voices", *(f"{layer}_voices" for layer in LAYERS), "messages",
                  "demand_share", "demand_type", "sentiment", "negative_share", "lifecycle", "emerging", "growth",
                  "recent_voices", "prior_voices", "first_seen", "last_seen", "quotes")
 
 
-def themes_csv(session: Session, themes: list[ThemePublic], timezone: str) -> str:
-    """``themes`` as a spreadsheet: a row each, keywords space-separated, voices per value layer, its quotes one
-    a line in one cell, days in ``timezone``. Starts with a byte-order mark, without which Excel reads UTF-8 as the local code page."""
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo(timezone)
-    quote_ids = {t.id: store.get_theme(session, t.id).quotes for t in themes}
+def quote_texts(session: Session, theme_ids: list[int]) -> dict[int, list[str]]:
+    """Each theme's representative quotes, as texts, in one read of the messages."""
+    quote_ids = {i: store.get_theme(session, i).quotes for i in theme_ids}
     quoted = store.messages_by_id(session, [i for ids in quote_ids.values() for i in ids])
+    return {theme: [quoted[i].text for i in ids if i in quoted] for theme, ids in quote_ids.items()}
+
+
+def themes_csv(session: Session, themes: list[ThemePublic], timezone: str) -> str:
+    """``themes`` as a spreadsheet: a row each, keywords space-separated, voices per value layer, its quotes
+    one a line in one cell, days in ``timezone``. Starts with a byte-order mark, without which Excel reads
+    UTF-8 as the local code page."""
+    zone = ZoneInfo(timezone)
+    quotes = quote_texts(session, [t.id for t in themes])
     layers = store.theme_layers(session, [t.id for t in themes])
 
     def day(moment) -> str:
@@ -100,7 +107,7 @@ def themes_csv(session: Session, themes: list[ThemePublic], timezone: str) -> st
              t.messages, t.demand_share, t.demand_type,
              t.sentiment, t.sentiment_mix.get("negative", 0.0), t.lifecycle, int(t.emerging), round(t.growth, 4),
              t.recent_voices, t.prior_voices, day(t.first_seen), day(t.last_seen),
-             "\n".join(quoted[i].text for i in quote_ids[t.id] if i in quoted)) for t in themes]
+             "\n".join(quotes[t.id])) for t in themes]
     return "\ufeff" + _csv_lines([THEME_COLUMNS, *rows])
 
 
