@@ -111,6 +111,21 @@ def themes_csv(session: Session, themes: list[ThemePublic], timezone: str) -> st
     return "\ufeff" + _csv_lines([THEME_COLUMNS, *rows])
 
 
+MESSAGE_COLUMNS = ("theme_id", "theme", "message_id", "time", "group", "member_id", "member", "text")
+
+
+def theme_messages_csv(session: Session, theme_id: int, timezone: str, community_id: int | None = None,
+                       search: str | None = None) -> str:
+    """Every message of a theme (with ``search``, those holding every word of it), oldest first, as a
+    spreadsheet the product team can read and mark up: times in ``timezone``, with a byte-order mark."""
+    theme = _theme(session, theme_id, community_id)
+    zone = ZoneInfo(timezone)
+    _, rows = store.theme_messages(session, theme_id, None, 0, search)
+    lines = [(theme.id, theme.label, i, store.utc(sent).astimezone(zone).strftime("%Y-%m-%d %H:%M"), group, member,
+              name, text) for i, member, name, group, sent, text, _ in rows]
+    return "\ufeff" + _csv_lines([MESSAGE_COLUMNS, *lines])
+
+
 def groups(session: Session, community: str) -> list[str]:
     return store.group_names(session, community_id(session, community))
 

@@ -206,6 +206,18 @@ def read_themes_csv(request: Request, session: SessionDep, chosen: ChosenDep):
                     headers={"Content-Disposition": 'attachment; filename="qunsheng-themes.csv"'})
 
 
+@router.get("/themes/{theme_id}/messages.csv")
+def read_theme_messages_csv(request: Request, session: SessionDep, theme_id: int,
+                            q: Annotated[Blank[str], Query(max_length=200)] = None):
+    """All the theme's messages (with ``q``, those the theme page's search shows) as a spreadsheet."""
+    if (scope := viewer(request)) is None:
+        return sign_in_page(request)
+    text = views.theme_messages_csv(session, theme_id, get_settings().timezone,
+                                    None if scope is OPEN else scope.community_id, searched(q))
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="qunsheng-theme-{theme_id}.csv"'})
+
+
 @router.get("/themes/{theme_id}", response_class=HTMLResponse)
 def read_theme_page(request: Request, session: SessionDep, theme_id: int, page: int = 1,
                     q: Annotated[Blank[str], Query(max_length=200)] = None):

@@ -88,6 +88,21 @@ def test_the_index_downloads_the_themes_it_shows_as_a_spreadsheet(client):
     assert client.get("/themes.csv", params={"sentiment": "gloomy"}).status_code == 422
 
 
+def test_a_theme_page_downloads_its_messages_as_a_spreadsheet(client, sessions):
+    with sessions() as session:
+        eczema = session.scalar(select(Theme.id).where(Theme.label == "湿疹"))
+    assert f'href="/themes/{eczema}/messages.csv"' in client.get(f"/themes/{eczema}").text
+    rows = spreadsheet(client.get(f"/themes/{eczema}/messages.csv"))
+    assert [row["text"] for row in rows] == ["湿疹好难受", "湿疹反复"]  # every message, oldest first
+    assert rows[0]["theme"] == "湿疹" and rows[0]["group"] == "宝妈群" and rows[0]["member_id"] == "u3"
+    assert rows[0]["time"] == "2026-10-03 17:00"  # T0 (09:00 UTC) + 2 days, in Asia/Shanghai
+    assert 'href="/themes/{}/messages.csv?q=%E5%8F%8D%E5%A4%8D"'.format(eczema) in client.get(
+        f"/themes/{eczema}", params={"q": "反复"}).text  # a search on the page narrows the download too
+    assert [row["text"] for row in spreadsheet(client.get(f"/themes/{eczema}/messages.csv", params={"q": "反复"}))] == [
+        "湿疹反复"]
+    assert client.get("/themes/999/messages.csv").status_code == 404
+
+
 def test_the_product_team_hides_a_theme_and_shows_it_again(client, sessions):
     with sessions() as session:
         eczema = session.scalar(select(Theme.id).where(Theme.label == "湿疹"))
@@ -116,6 +131,7 @@ def test_with_browser_keys_the_page_asks_for_a_key_and_shows_only_its_community(
     assert asked.status_code == 401 and 'action="/sign-in"' in asked.text and "低因" not in asked.text
     assert browser.get(f"/themes/{themes['decaf']}").status_code == 401
     assert browser.get("/themes.csv").status_code == 401
+    assert browser.get(f"/themes/{themes['decaf']}/messages.csv").status_code == 401
     assert browser.post(f"/themes/{themes['decaf']}/hide").status_code == 401
     wrong = browser.post("/sign-in", data={"key": "qs_nope"})
     assert wrong.status_code == 401 and "unknown or revoked API key" in wrong.text
@@ -130,6 +146,7 @@ def test_with_browser_keys_the_page_asks_for_a_key_and_shows_only_its_community(
     assert [row["label"] for row in spreadsheet(browser.get("/themes.csv"))] == ["低因", "湿疹", "辅食"]
     browser.post("/sign-in", data={"key": key_d})  # another community's key sees none of c's themes
     assert spreadsheet(browser.get("/themes.csv")) == []
+    assert browser.get(f"/themes/{themes['decaf']}/messages.csv").status_code == 404  # another community's theme
     assert browser.post(f"/themes/{themes['decaf']}/hide").status_code == 404  # another community's theme
     assert "<h2>d</h2>" in browser.get("/").text and browser.get(f"/themes/{themes['decaf']}").status_code == 404
     browser.post("/sign-out")
