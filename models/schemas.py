@@ -46,6 +46,13 @@ class Quote(BaseModel):
     text: str
 
 
+class Matched(BaseModel):
+    """A theme's part in the group and time window a list asked for."""
+
+    messages: int
+    voices: int  # distinct members
+
+
 class ThemePublic(BaseModel):
     id: int
     community: str
@@ -69,6 +76,7 @@ class ThemePublic(BaseModel):
     prior_voices: int  # distinct members in the window before
     runs_seen: int  # nightly runs that found it (its id is kept from run to run)
     hidden: bool  # hidden by the product team (not what the community is for); kept while its id is
+    matched: Matched | None = None  # its messages and voices in the group and time window asked for (else None)
 
 
 class ThemesPublic(BaseModel):

@@ -390,7 +390,7 @@ class ThemeFilter:
 
     community_id: int | None = None
     group: str | None = None  # themes with at least one message in this group
-    since: datetime | None = None  # themes voiced in [since, until]
+    since: datetime | None = None  # themes with at least one message in [since, until]
     until: datetime | None = None
     lifecycle: str | None = None
     demand_type: str | None = None
@@ -399,6 +399,18 @@ class ThemeFilter:
     include_chat: bool = False
     search: str | None = None  # themes whose label, or one of whose messages, holds every word of it
     hidden: bool = False  # True: only the themes the product team hid; False: only the others
+
+    def __post_init__(self):
+        # SQLite keeps UTC wall times without their zone and compares a bound by its own wall time, so a
+        # bound in another zone goes to UTC first (else an Asia/Shanghai day would be read 8 hours late)
+        for name in ("since", "until"):
+            if (moment := getattr(self, name)) is not None:
+                object.__setattr__(self, name, utc(moment).astimezone(UTC))
+
+    @property
+    def scoped(self) -> bool:
+        """Whether it asks for a part of each theme's messages: a group's, or a time window's."""
+        return self.group is not None or self.since is not None or self.until is not None
 
 
 def search_terms(search: str | None) -> list[str]:
@@ -411,26 +423,45 @@ def _says(column, term: str):
     return column.icontains(term, autoescape=True)  # % and _ in a term are plain characters
 
 
+def scoped_counts(where: ThemeFilter):
+    """A subquery: per theme, its messages and distinct members in the filter's group and time window."""
+    counted = (select(ThemeMessage.theme_id, func.count().label("messages"),
+                      func.count(Message.member_id.distinct()).label("voices"))
+               .join(Message, Message.id == ThemeMessage.message_id))
+    if where.group is not None:  # from the group's row, so its messages are read by ix_messages_group_sent
+        counted = counted.join(Group, Group.id == Message.group_id).where(Group.name == where.group)
+        if where.community_id is not None:
+            counted = counted.where(Group.community_id == where.community_id)
+    elif where.community_id is not None:
+        counted = counted.where(Message.community_id == where.community_id)
+    if where.since is not None:
+        counted = counted.where(Message.sent_at >= where.since)
+    if where.until is not None:
+        counted = counted.where(Message.sent_at <= where.until)
+    return counted.group_by(ThemeMessage.theme_id).subquery()
+
+
 def list_themes(session: Session, where: ThemeFilter = ThemeFilter(), sort: str = "voices", limit: int = 100,
-                offset: int = 0) -> list[Theme]:
-    query = select(Theme).where(Theme.active, Theme.hidden == where.hidden)
+                offset: int = 0) -> list[tuple[Theme, tuple[int, int] | None]]:
+    """Active themes, each with its (messages, voices) in the filter's group and time window when it asks
+    for one (None otherwise): then only themes voiced there are listed, and ``voices`` sorts by those."""
+    sorts = THEME_SORTS[sort]
+    if where.scoped:
+        counts = scoped_counts(where)
+        query = select(Theme, counts.c.messages, counts.c.voices).join(counts, counts.c.theme_id == Theme.id)
+        if sort == "voices":
+            sorts = (counts.c.voices.desc(), counts.c.messages.desc())
+    else:
+        query = select(Theme)
+    query = query.where(Theme.active, Theme.hidden == where.hidden)
     if not where.include_chat:
         query = query.where(Theme.is_demand)
     if where.community_id is not None:
         query = query.where(Theme.community_id == where.community_id)
-    if where.group is not None:
-        in_group = (select(ThemeMessage.theme_id).join(Message, Message.id == ThemeMessage.message_id)
-                    .join(Group, Group.id == Message.group_id)
-                    .where(ThemeMessage.theme_id == Theme.id, Group.name == where.group))
-        query = query.where(in_group.exists())
     if terms := search_terms(where.search):
         said = (select(ThemeMessage.theme_id).join(Message, Message.id == ThemeMessage.message_id)
                 .where(ThemeMessage.theme_id == Theme.id, *(_says(Message.text, term) for term in terms)))
         query = query.where(or_(and_(*(_says(Theme.label, term) for term in terms)), said.exists()))
-    if where.since is not None:
-        query = query.where(Theme.last_seen >= where.since)
-    if where.until is not None:
-        query = query.where(Theme.first_seen <= where.until)
     for column, value in ((Theme.lifecycle, where.lifecycle), (Theme.demand_type, where.demand_type),
                           (Theme.emerging, where.emerging)):
         if value is not None:
@@ -439,7 +470,8 @@ def list_themes(session: Session, where: ThemeFilter = ThemeFilter(), sort: str 
         low, high = SENTIMENT_BANDS[where.sentiment]
         query = query.where(*([Theme.sentiment >= low] if low is not None else []),
                             *([Theme.sentiment < high] if high is not None else []))
-    return list(session.scalars(query.order_by(*THEME_SORTS[sort], Theme.id).limit(limit).offset(offset)))
+    rows = session.execute(query.order_by(*sorts, Theme.id).limit(limit).offset(offset)).all()
+    return [(row[0], (row[1], row[2]) if where.scoped else None) for row in rows]
 
 
 def group_names(session: Session, community_id: int) -> list[str]:

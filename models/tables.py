@@ -46,6 +46,7 @@ class Message(Base):
     __table_args__ = (
         UniqueConstraint("community_id", "source_key"),
         Index("ix_messages_community_sent", "community_id", "sent_at"),
+        Index("ix_messages_group_sent", "group_id", "sent_at"),  # a group's part of the themes (stop 20)
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from models import cards, store
 from models.schemas import (CommunityPublic, GroupVoices, MemberTagsPublic, Quote, RunPublic, SubTheme, ThemeDetail,
                             ThemeMessage, ThemeMessagesPage, ThemePublic, ThemeTrend, TrendDay)
-from models.schemas import MemberLayerPublic, MembersPublic, MemberSummary
+from models.schemas import Matched, MemberLayerPublic, MembersPublic, MemberSummary
 from models.schemas import (ApiKeyPublic, ChangesPage, MarkTag, MarkTagPage, MemberItem, MembersPage, TagBrief,
                             TagChangePublic, TaxonomyGroup, TaxonomyPublic)
 from models.tables import ApiKey, Community, Member, MemberLayer, MemberTag, Run, Theme
@@ -60,8 +60,8 @@ def _series(theme: Theme) -> list[tuple[str, int, int, float]]:
     return [(d[0], d[1], d[2] if len(d) > 2 else 0, d[3] if len(d) > 3 else 0.0) for d in theme.trend]
 
 
-def theme_public(theme: Theme, community: str) -> ThemePublic:
-    return ThemePublic(id=theme.id, community=community, label=theme.label, keywords=theme.keywords,
+def theme_public(theme: Theme, community: str, matched: tuple[int, int] | None = None) -> ThemePublic:
+    return ThemePublic(matched=matched and Matched(messages=matched[0], voices=matched[1]),id=theme.id, community=community, label=theme.label, keywords=theme.keywords,
                        voices=theme.n_members, messages=theme.n_messages, sentiment=round(theme.sentiment, 4),
                        first_seen=store.utc(theme.first_seen), last_seen=store.utc(theme.last_seen),
                        trend=[(day, n) for day, n, *_ in _series(theme)], demand_mix=theme.demand_mix,
@@ -73,16 +73,19 @@ def theme_public(theme: Theme, community: str) -> ThemePublic:
 
 def themes(session: Session, community: str | None = None, *, sort: str = "voices", limit: int = 100,
            offset: int = 0, **filters) -> list[ThemePublic]:
-    """Active themes; ``filters`` are the fields of ``store.ThemeFilter`` other than community_id."""
+    """Active themes; ``filters`` are the fields of ``store.ThemeFilter`` other than community_id. With a group
+    or a time window, each says its messages and voices there (``matched``), and ``voices`` sorts by those."""
     names = {c.id: c.name for c, *_ in store.list_communities(session)}
     where = store.ThemeFilter(community_id=community_id(session, community), **filters)
-    return [theme_public(t, names[t.community_id]) for t in store.list_themes(session, where, sort, limit, offset)]
+    return [theme_public(t, names[t.community_id], matched)
+            for t, matched in store.list_themes(session, where, sort, limit, offset)]
 
 
 LAYERS = LayerRules.LAYERS
 THEME_COLUMNS = ("community", "id", "label", "keywords", "voices", *(f"{layer}_voices" for layer in LAYERS), "messages",
                  "demand_share", "demand_type", "sentiment", "negative_share", "lifecycle", "emerging", "growth",
-                 "recent_voices", "prior_voices", "first_seen", "last_seen", "quotes")
+                 "recent_voices", "prior_voices", "first_seen", "last_seen", "quotes", "matched_voices",
+                 "matched_messages")
 
 
 def quote_texts(session: Session, theme_ids: list[int]) -> dict[int, list[str]]:
@@ -107,7 +110,8 @@ def themes_csv(session: Session, themes: list[ThemePublic], timezone: str) -> st
              t.messages, t.demand_share, t.demand_type,
              t.sentiment, t.sentiment_mix.get("negative", 0.0), t.lifecycle, int(t.emerging), round(t.growth, 4),
              t.recent_voices, t.prior_voices, day(t.first_seen), day(t.last_seen),
-             "\n".join(quotes[t.id])) for t in themes]
+             "\n".join(quotes[t.id]), *((t.matched.voices, t.matched.messages) if t.matched else ("", "")))
+            for t in themes]
     return "\ufeff" + _csv_lines([THEME_COLUMNS, *rows])
 
 

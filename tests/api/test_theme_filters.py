@@ -146,6 +146,36 @@ def test_search_words_are_marked_in_escaped_text():
     assert marked("a<b", "<") == "a<mark>&lt;</mark>b"
 
 
+def test_a_time_window_counts_each_themes_messages_in_it(database_url, sessions):
+    theme_ids = seed(sessions)
+    decaf, eczema, food = theme_ids["decaf"], theme_ids["eczema"], theme_ids["food"]
+    client = api_client("c")
+
+    def matched(**params) -> dict:
+        listed = client.get("/v1/themes", params=params)
+        assert listed.status_code == 200, listed.text
+        return {t["label"]: t["matched"] for t in listed.json()["data"]}
+
+    assert set(matched().values()) == {None}  # nothing asked: the totals say it all
+    # 低因's messages: 1 and 2 October, 09:00 UTC (17:00 in Shanghai); a bound in another zone is read as
+    # the moment it names, on SQLite too (which keeps UTC wall times and would compare 16:30 with 09:00)
+    assert matched(until="2026-10-02T16:30:00+08:00") == {"低因": {"messages": 1, "voices": 1}}
+    assert matched(since="2026-10-02T16:30:00+08:00", until="2026-10-03T23:59:59+08:00") == {
+        "低因": {"messages": 1, "voices": 1}, "湿疹": {"messages": 1, "voices": 1}}
+    assert ids(client, since="2026-10-02T00:00:00Z") == [eczema, decaf, food]  # by voices in the window
+    assert ids(client, since="2026-10-02T00:00:00Z", sort="negativity")[0] == eczema
+    assert matched(group="咖啡群") == {"低因": {"messages": 2, "voices": 2}}
+
+    browser = TestClient(create_app())  # whole local days: 4 October holds 湿疹's second message only
+    page = browser.get("/", params={"since": "2026-10-04"}).text
+    assert '1 <span class="meta">/ 2</span>' in page and "低因</a>" not in page
+    rows = {row["label"]: row for row in csv.DictReader(io.StringIO(
+        browser.get("/themes.csv", params={"since": "2026-10-04"}).content.decode("utf-8-sig")))}
+    assert (rows["湿疹"]["voices"], rows["湿疹"]["matched_voices"], rows["湿疹"]["matched_messages"]) == ("2", "1", "1")
+    [row, *_] = csv.DictReader(io.StringIO(browser.get("/themes.csv").content.decode("utf-8-sig")))
+    assert row["matched_voices"] == ""
+
+
 def test_a_theme_says_which_groups_voiced_it(database_url, sessions):
     seed(sessions)
     with sessions.begin() as session:
