@@ -5,6 +5,7 @@ import functools
 import itertools
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -171,21 +172,30 @@ def themes(
         help="Only themes whose label, or one of whose messages, holds every one of these words (split at spaces).")
     ] = None,
     hidden: Annotated[bool, typer.Option("--hidden", help="Only the themes hidden with `qunsheng theme hide`.")] = False,
+    group: Annotated[str | None, typer.Option(help="Only themes voiced in this group, counted there.")] = None,
+    since: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"],
+                                                   help="Only themes voiced on or after this local day, counted then.")] = None,
+    until: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"],
+                                                   help="Only themes voiced on or before this local day.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """List demand themes, most voices first (or by --sort)."""
+    """List demand themes, most voices first (or by --sort); with --group or days, their voices there."""
     from models import views
 
+    start, end = views.day_bounds(since and since.date(), until and until.date(), get_settings().timezone)
     with sessions()() as session:
         found = views.themes(session, community, sort=sort, limit=limit, lifecycle=lifecycle, search=search,
-                             hidden=hidden)
+                             hidden=hidden, group=group, since=start, until=end)
     if as_json:
         print_json([t.model_dump(mode="json") for t in found])
         return
     if not found:
-        typer.echo("no themes yet: run `qunsheng run --community NAME` after ingesting")
+        typer.echo("no themes match" if group or since or until or search or lifecycle else
+                   "no themes yet: run `qunsheng run --community NAME` after ingesting")
     for t in found:
-        typer.echo(f"#{t.id:<4} {t.label:<16} {t.voices:>4} voices {t.messages:>5} msgs  {t.lifecycle:<8}"
+        voices, messages = ((f"{t.matched.voices}/{t.voices}", f"{t.matched.messages}/{t.messages}") if t.matched
+                            else (str(t.voices), str(t.messages)))
+        typer.echo(f"#{t.id:<4} {t.label:<16} {voices:>4} voices {messages:>5} msgs  {t.lifecycle:<8}"
                    f"{'emerging ' if t.emerging else ''}sentiment {t.sentiment:+.2f}  {' '.join(t.keywords[:6])}")
 
 

@@ -5,6 +5,7 @@ import base64
 import csv
 import io
 from collections.abc import Iterator
+from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -69,6 +70,14 @@ def theme_public(theme: Theme, community: str, matched: tuple[int, int] | None =
                        sentiment_mix=theme.sentiment_mix or {}, lifecycle=theme.lifecycle, emerging=theme.emerging,
                        growth=theme.growth, recent_voices=theme.recent_voices, prior_voices=theme.prior_voices,
                        runs_seen=theme.runs_seen, hidden=theme.hidden)
+
+
+def day_bounds(since: date | None, until: date | None, timezone: str) -> tuple[datetime | None, datetime | None]:
+    """Whole local days: since at 00:00, until through 23:59:59 in ``timezone``."""
+    zone = ZoneInfo(timezone)
+    start = datetime.combine(since, time.min, zone) if since else None
+    end = datetime.combine(until, time.max, zone) if until else None
+    return start, end
 
 
 def themes(session: Session, community: str | None = None, *, sort: str = "voices", limit: int = 100,

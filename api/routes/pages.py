@@ -1,11 +1,10 @@
 """The theme browser for product teams: server-rendered HTML over the same views as the JSON API."""
 import re
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, time
+from datetime import date
 from pathlib import Path
 from typing import Annotated, TypeVar, get_args
 from urllib.parse import parse_qs
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -59,14 +58,6 @@ def _blank_is_none(value: object) -> object:
 
 T = TypeVar("T")
 Blank = Annotated[T | None, BeforeValidator(_blank_is_none)]  # an optional filter; "" means not chosen
-
-
-def _day_bounds(since: date | None, until: date | None, timezone: str) -> tuple[datetime | None, datetime | None]:
-    """Whole local days: since at 00:00, until through 23:59:59 in the community's time zone."""
-    zone = ZoneInfo(timezone)
-    start = datetime.combine(since, time.min, zone) if since else None
-    end = datetime.combine(until, time.max, zone) if until else None
-    return start, end
 
 
 # --- signing in (QUNSHENG_BROWSER_KEYS=true): an API key kept in a cookie opens its community ---
@@ -145,7 +136,7 @@ def listed(session, scope: Scope, chosen: Chosen) -> tuple[list, list, dict]:
     communities = [c for c in everything if chosen.community in (None, c.name)]
     if chosen.community and not communities:
         raise views.NotFound(f"no community named {chosen.community!r}")
-    start, end = _day_bounds(chosen.since, chosen.until, get_settings().timezone)
+    start, end = views.day_bounds(chosen.since, chosen.until, get_settings().timezone)
     filters = {"group": chosen.group, "since": start, "until": end, "lifecycle": chosen.lifecycle,
                "demand_type": chosen.demand_type, "sentiment": chosen.sentiment, "emerging": chosen.emerging,
                "search": chosen.q}

@@ -175,6 +175,12 @@ def test_a_time_window_counts_each_themes_messages_in_it(database_url, sessions)
     [row, *_] = csv.DictReader(io.StringIO(browser.get("/themes.csv").content.decode("utf-8-sig")))
     assert row["matched_voices"] == ""
 
+    listed = CliRunner().invoke(cli_app, ["themes", "--community", "c", "--since", "2026-10-04"])
+    assert listed.exit_code == 0 and listed.stdout.startswith(f"#{eczema:<4} 湿疹") and "1/2 voices" in listed.stdout
+    by_group = CliRunner().invoke(cli_app, ["themes", "--group", "咖啡群", "--until", "2026-10-01", "--json"])
+    assert [(t["label"], t["matched"]) for t in json.loads(by_group.stdout)] == [("低因", {"messages": 1, "voices": 1})]
+    assert CliRunner().invoke(cli_app, ["themes", "--group", "没有这个群"]).stdout == "no themes match\n"
+
 
 def test_a_theme_says_which_groups_voiced_it(database_url, sessions):
     seed(sessions)
