@@ -24,9 +24,12 @@ MessageSearch = Annotated[str | None, Query(max_length=200, description=(
 def read_themes(
     session: SessionDep,
     scope: ScopeDep,
-    group: Annotated[str | None, Query(description="Only themes voiced in this group (its name).")] = None,
-    since: Annotated[datetime | None, Query(description="Only themes voiced at or after this time.")] = None,
-    until: Annotated[datetime | None, Query(description="Only themes voiced at or before this time.")] = None,
+    group: Annotated[str | None, Query(description="Only themes voiced in this group (its name); each then says "
+                                                   "its messages and voices there (matched).")] = None,
+    since: Annotated[datetime | None, Query(description="Only themes voiced at or after this time (ISO; without a "
+                                                        "zone, UTC); each then says its messages and voices from "
+                                                        "then on (matched), and sort=voices ranks by those.")] = None,
+    until: Annotated[datetime | None, Query(description="Only themes voiced at or before this time (as since).")] = None,
     lifecycle: Lifecycle | None = None,
     emerging: Annotated[bool | None, Query(description="Only themes whose voices grow fast (or, false, not).")] = None,
     demand_type: Annotated[VoicedDemand | None,
