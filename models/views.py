@@ -62,14 +62,15 @@ def _series(theme: Theme) -> list[tuple[str, int, int, float]]:
 
 
 def theme_public(theme: Theme, community: str, matched: tuple[int, int] | None = None) -> ThemePublic:
-    return ThemePublic(matched=matched and Matched(messages=matched[0], voices=matched[1]),id=theme.id, community=community, label=theme.label, keywords=theme.keywords,
+    return ThemePublic(id=theme.id, community=community, label=theme.label, keywords=theme.keywords,
                        voices=theme.n_members, messages=theme.n_messages, sentiment=round(theme.sentiment, 4),
                        first_seen=store.utc(theme.first_seen), last_seen=store.utc(theme.last_seen),
                        trend=[(day, n) for day, n, *_ in _series(theme)], demand_mix=theme.demand_mix,
                        demand_share=theme.demand_share, is_demand=theme.is_demand, demand_type=theme.demand_type,
                        sentiment_mix=theme.sentiment_mix or {}, lifecycle=theme.lifecycle, emerging=theme.emerging,
                        growth=theme.growth, recent_voices=theme.recent_voices, prior_voices=theme.prior_voices,
-                       runs_seen=theme.runs_seen, hidden=theme.hidden)
+                       runs_seen=theme.runs_seen, hidden=theme.hidden,
+                       matched=matched and Matched(messages=matched[0], voices=matched[1]))
 
 
 def day_bounds(since: date | None, until: date | None, timezone: str) -> tuple[datetime | None, datetime | None]:
