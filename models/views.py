@@ -107,8 +107,7 @@ def quote_texts(session: Session, theme_ids: list[int]) -> dict[int, list[str]]:
 
 def themes_csv(session: Session, themes: list[ThemePublic], timezone: str) -> str:
     """``themes`` as a spreadsheet: a row each, keywords space-separated, voices per value layer, its quotes
-    one a line in one cell, days in ``timezone``. Starts with a byte-order mark, without which Excel reads
-    UTF-8 as the local code page."""
+    one a line in one cell, days in ``timezone`` (``_spreadsheet``)."""
     zone = ZoneInfo(timezone)
     quotes = quote_texts(session, [t.id for t in themes])
     layers = store.theme_layers(session, [t.id for t in themes])
@@ -122,7 +121,7 @@ def themes_csv(session: Session, themes: list[ThemePublic], timezone: str) -> st
              t.recent_voices, t.prior_voices, day(t.first_seen), day(t.last_seen),
              "\n".join(quotes[t.id]), *((t.matched.voices, t.matched.messages) if t.matched else ("", "")))
             for t in themes]
-    return "\ufeff" + _csv_lines([THEME_COLUMNS, *rows])
+    return _spreadsheet([THEME_COLUMNS, *rows])
 
 
 MESSAGE_COLUMNS = ("theme_id", "theme", "message_id", "time", "group", "member_id", "member", "text")
@@ -131,13 +130,13 @@ MESSAGE_COLUMNS = ("theme_id", "theme", "message_id", "time", "group", "member_i
 def theme_messages_csv(session: Session, theme_id: int, timezone: str, community_id: int | None = None,
                        search: str | None = None) -> str:
     """Every message of a theme (with ``search``, those holding every word of it), oldest first, as a
-    spreadsheet the product team can read and mark up: times in ``timezone``, with a byte-order mark."""
+    spreadsheet the product team can read and mark up: times in ``timezone`` (``_spreadsheet``)."""
     theme = _theme(session, theme_id, community_id)
     zone = ZoneInfo(timezone)
     _, rows = store.theme_messages(session, theme_id, None, 0, search)
     lines = [(theme.id, theme.label, i, store.utc(sent).astimezone(zone).strftime("%Y-%m-%d %H:%M"), group, member,
               name, text) for i, member, name, group, sent, text, _ in rows]
-    return "\ufeff" + _csv_lines([MESSAGE_COLUMNS, *lines])
+    return _spreadsheet([MESSAGE_COLUMNS, *lines])
 
 
 def groups(session: Session, community: str) -> list[str]:
@@ -352,6 +351,17 @@ def export_members(sessions, community_id: int, format: str = "ndjson", layer: s
                 yield _csv_lines(((m.member, m.display_name, m.layer or "", t.tag, t.kind, t.group or "", t.score)
                                   if t else (m.member, m.display_name, m.layer or "", "", "", "", "")) + (int(m.staff),)
                                  for m in batch for t in m.tags or [None])
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _spreadsheet(rows) -> str:
+    """CSV for a person's spreadsheet program: a byte-order mark (without it Excel reads UTF-8 as the local code
+    page), and a text cell that opens like a formula (=, +, -, @: members write what they like) is led by an
+    apostrophe, so Excel shows it instead of running it (OWASP, "CSV Injection")."""
+    return "\ufeff" + _csv_lines([[f"'{cell}" if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) else cell
+                                    for cell in row] for row in rows])
 
 
 def _csv_lines(rows) -> str:

@@ -182,6 +182,26 @@ def test_a_time_window_counts_each_themes_messages_in_it(database_url, sessions)
     assert CliRunner().invoke(cli_app, ["themes", "--group", "没有这个群"]).stdout == "no themes match\n"
 
 
+def test_spreadsheets_show_a_members_formula_as_text(database_url, sessions):
+    with sessions.begin() as session:
+        texts = ['=HYPERLINK("http://example.com","点我领券")', "-_- 湿疹又犯了", "+1 湿疹", "湿疹=过敏吗"]
+        ingester = store.Ingester(session, "c")
+        ingester.add([MessageRecord("宝妈群", f"u{i}", f"u{i}", T0 + timedelta(hours=i), text, f"k{i}")
+                      for i, text in enumerate(texts)])
+        community = store.community_by_name(session, "c")
+        ids = [m.id for m in store.messages_of(session, community)]
+        run = store.start_run(session, community, {})
+        [theme_id] = store.save_themes(session, run, [theme("湿疹", ids, [f"u{i}" for i in range(4)], -0.5, "complaint",
+                                                            [("2026-10-01", 4, 4, -0.5)])],
+                                       [None], [Activity("new", False, 4, 0, 4, 0)])
+        store.finish_run(session, run, "lsa", {}, [])
+    browser = TestClient(create_app())
+    rows = list(csv.DictReader(io.StringIO(browser.get(f"/themes/{theme_id}/messages.csv").content.decode("utf-8-sig"))))
+    assert [row["text"] for row in rows] == ["'" + texts[0], "'-_- 湿疹又犯了", "'+1 湿疹", "湿疹=过敏吗"]
+    [row] = csv.DictReader(io.StringIO(browser.get("/themes.csv").content.decode("utf-8-sig")))
+    assert row["quotes"] == "'" + texts[0] and row["sentiment"] == "-0.5"  # numbers stay numbers
+
+
 def test_a_theme_says_which_groups_voiced_it(database_url, sessions):
     seed(sessions)
     with sessions.begin() as session:
