@@ -488,14 +488,19 @@ def hide_theme(session: Session, theme: Theme, hidden: bool = True) -> bool:
     return changed
 
 
-def theme_messages(session: Session, theme_id: int, limit: int, offset: int,
-                   search: str | None = None) -> tuple[int, list]:
-    """(how many, a page oldest first) of the theme's messages; with ``search``, of those holding every word of it."""
-    terms = search_terms(search)
-    which = [ThemeMessage.theme_id == theme_id, *(_says(Message.text, term) for term in terms)]
+def theme_messages(session: Session, theme_id: int, limit: int | None, offset: int, search: str | None = None, *,
+                   group: str | None = None, since: datetime | None = None, until: datetime | None = None
+                   ) -> tuple[int, list]:
+    """(how many, a page oldest first) of the theme's messages; with ``search``, of those holding every word of it;
+    with ``group``, ``since`` or ``until``, of those sent there and then."""
+    where = ThemeFilter(search=search, group=group, since=since, until=until)  # bounds in UTC
+    which = [ThemeMessage.theme_id == theme_id, *(_says(Message.text, term) for term in search_terms(search))]
+    which += [Message.sent_at >= where.since] if where.since is not None else []
+    which += [Message.sent_at <= where.until] if where.until is not None else []
+    which += [Group.name == group] if group is not None else []
     counted = select(func.count()).select_from(ThemeMessage).where(*which)
-    if terms:
-        counted = counted.join(Message, Message.id == ThemeMessage.message_id)
+    if len(which) > 1:  # the bare count needs no message row
+        counted = counted.join(Message, Message.id == ThemeMessage.message_id).join(Group, Group.id == Message.group_id)
     total = session.scalar(counted)
     rows = session.execute(
         select(Message.id, Member.sender_id, Message.sender_name, Group.name, Message.sent_at, Message.text,

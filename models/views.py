@@ -128,12 +128,12 @@ MESSAGE_COLUMNS = ("theme_id", "theme", "message_id", "time", "group", "member_i
 
 
 def theme_messages_csv(session: Session, theme_id: int, timezone: str, community_id: int | None = None,
-                       search: str | None = None) -> str:
-    """Every message of a theme (with ``search``, those holding every word of it), oldest first, as a
+                       **within) -> str:
+    """Every message of a theme (``within``: search, group, since, until, as for a page), oldest first, as a
     spreadsheet the product team can read and mark up: times in ``timezone`` (``_spreadsheet``)."""
     theme = _theme(session, theme_id, community_id)
     zone = ZoneInfo(timezone)
-    _, rows = store.theme_messages(session, theme_id, None, 0, search)
+    _, rows = store.theme_messages(session, theme_id, None, 0, **within)
     lines = [(theme.id, theme.label, i, store.utc(sent).astimezone(zone).strftime("%Y-%m-%d %H:%M"), group, member,
               name, text) for i, member, name, group, sent, text, _ in rows]
     return _spreadsheet([MESSAGE_COLUMNS, *lines])
@@ -152,16 +152,17 @@ def _theme(session: Session, theme_id: int, community_id: int | None = None) -> 
 
 
 def _messages(session: Session, theme_id: int, limit: int, offset: int,
-              search: str | None = None) -> tuple[int, list[ThemeMessage]]:
-    total, rows = store.theme_messages(session, theme_id, limit, offset, search)
+              **within) -> tuple[int, list[ThemeMessage]]:
+    total, rows = store.theme_messages(session, theme_id, limit, offset, **within)
     return total, [ThemeMessage(message_id=i, member=member, sender_name=name, group=group, sent_at=store.utc(sent),
                                 text=text, score=round(score, 4))
                    for i, member, name, group, sent, text, score in rows]
 
 
 def theme_detail(session: Session, theme_id: int, limit: int = 50, offset: int = 0,
-                 community_id: int | None = None, search: str | None = None) -> ThemeDetail:
-    """The theme with a page of its messages (with ``search``: of those holding every word of it)."""
+                 community_id: int | None = None, **within) -> ThemeDetail:
+    """The theme with a page of its messages (``within``: search, group, since, until; see
+    ``store.theme_messages``)."""
     theme = _theme(session, theme_id, community_id)
     community = session.get(Community, theme.community_id).name
     subthemes = store.keyed_subthemes(theme)
@@ -171,7 +172,7 @@ def theme_detail(session: Session, theme_id: int, limit: int = 50, offset: int =
         return [Quote(message_id=m.id, sender_name=m.sender_name, sent_at=store.utc(m.sent_at), text=m.text)
                 for i in ids if (m := quoted.get(i))]
 
-    total, page = _messages(session, theme_id, limit, offset, search)
+    total, page = _messages(session, theme_id, limit, offset, **within)
     return ThemeDetail(
         **theme_public(theme, community).model_dump(), quotes=quotes(theme.quotes),
         groups=[GroupVoices(group=g, messages=n, voices=v) for g, n, v in store.theme_groups(session, theme_id)],
@@ -181,9 +182,9 @@ def theme_detail(session: Session, theme_id: int, limit: int = 50, offset: int =
 
 
 def theme_messages(session: Session, theme_id: int, limit: int = 50, offset: int = 0,
-                   community_id: int | None = None, search: str | None = None) -> ThemeMessagesPage:
+                   community_id: int | None = None, **within) -> ThemeMessagesPage:
     _theme(session, theme_id, community_id)
-    total, page = _messages(session, theme_id, limit, offset, search)
+    total, page = _messages(session, theme_id, limit, offset, **within)
     return ThemeMessagesPage(theme_id=theme_id, data=page, total=total, offset=offset, limit=limit)
 
 

@@ -4,7 +4,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, TypeVar, get_args
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -122,6 +122,30 @@ class Chosen:
         self.sort, self.q = self.sort or "voices", searched(self.q)
 
 
+@dataclass
+class Within:
+    """The part of a theme's messages its page and spreadsheet show: the index's search, group and days."""
+
+    q: Annotated[Blank[str], Query(max_length=200)] = None
+    group: Blank[str] = None
+    since: Blank[date] = None
+    until: Blank[date] = None
+
+    def __post_init__(self):
+        self.q = searched(self.q)
+
+    def filters(self) -> dict:
+        since, until = views.day_bounds(self.since, self.until, get_settings().timezone)
+        return {"search": self.q, "group": self.group, "since": since, "until": until}
+
+    def query(self) -> str:
+        """As a query string ("" when it is all of them), for the links that keep it."""
+        return urlencode({k: v for k, v in asdict(self).items() if v is not None})
+
+
+WithinDep = Annotated[Within, Depends()]
+
+
 def searched(q: str | None) -> str | None:
     """A search as typed, or None when it holds no word."""
     return q.strip() if q and q.strip() else None
@@ -160,7 +184,7 @@ def read_index(request: Request, session: SessionDep, chosen: ChosenDep):
     return templates.TemplateResponse(request, "index.html", {
         "signed_in": scope is not OPEN, "communities": communities, "names": [c.name for c in everything],
         "themes": themes, "hidden": hidden_themes(session, communities), "groups": groups, "chosen": asdict(chosen),
-        "query": request.url.query,
+        "query": request.url.query, "theme_query": Within(chosen.q, chosen.group, chosen.since, chosen.until).query(),
         "filtered": any(v is not None for k, v in asdict(chosen).items() if k != "sort"), "window": window or 21,
         "choices": {"sort": get_args(ThemeSort), "lifecycle": get_args(Lifecycle),
                     "demand_type": get_args(VoicedDemand), "sentiment": get_args(SentimentBand)}})
@@ -198,25 +222,25 @@ def read_themes_csv(request: Request, session: SessionDep, chosen: ChosenDep):
 
 
 @router.get("/themes/{theme_id}/messages.csv")
-def read_theme_messages_csv(request: Request, session: SessionDep, theme_id: int,
-                            q: Annotated[Blank[str], Query(max_length=200)] = None):
-    """All the theme's messages (with ``q``, those the theme page's search shows) as a spreadsheet."""
+def read_theme_messages_csv(request: Request, session: SessionDep, theme_id: int, within: WithinDep):
+    """All the theme's messages (with a search, group or days, those the theme page shows) as a spreadsheet."""
     if (scope := viewer(request)) is None:
         return sign_in_page(request)
     text = views.theme_messages_csv(session, theme_id, get_settings().timezone,
-                                    None if scope is OPEN else scope.community_id, searched(q))
+                                    None if scope is OPEN else scope.community_id, **within.filters())
     return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="qunsheng-theme-{theme_id}.csv"'})
 
 
 @router.get("/themes/{theme_id}", response_class=HTMLResponse)
-def read_theme_page(request: Request, session: SessionDep, theme_id: int, page: int = 1,
-                    q: Annotated[Blank[str], Query(max_length=200)] = None):
-    """The theme; with ``q`` (from a search on the index), its messages that hold every word of it."""
+def read_theme_page(request: Request, session: SessionDep, theme_id: int, within: WithinDep, page: int = 1):
+    """The theme; with the index's search, group or days, its messages that hold every word of the search, in
+    that group, on those days."""
     if (scope := viewer(request)) is None:
         return sign_in_page(request)
-    limit, q = 50, searched(q)
+    limit = 50
     theme = views.theme_detail(session, theme_id, limit=limit, offset=(max(page, 1) - 1) * limit,
-                               community_id=None if scope is OPEN else scope.community_id, search=q)
-    return templates.TemplateResponse(request, "theme.html", {"theme": theme, "page": max(page, 1), "limit": limit,
-                                                              "signed_in": scope is not OPEN, "q": q})
+                               community_id=None if scope is OPEN else scope.community_id, **within.filters())
+    return templates.TemplateResponse(request, "theme.html", {
+        "theme": theme, "page": max(page, 1), "limit": limit, "signed_in": scope is not OPEN, "q": within.q,
+        "within": within, "within_query": within.query()})

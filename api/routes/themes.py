@@ -69,6 +69,14 @@ def read_theme_trend(session: SessionDep, scope: ScopeDep, theme_id: int) -> The
 @router.get("/themes/{theme_id}/messages")
 def read_theme_messages(session: SessionDep, scope: ScopeDep, theme_id: int,
                         limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Offset = 0,
-                        q: MessageSearch = None) -> ThemeMessagesPage:
-    """The theme's messages, oldest first, a page at a time (``total`` says how many there are)."""
-    return views.theme_messages(session, theme_id, limit, offset, scope.community_id, search=q)
+                        q: MessageSearch = None,
+                        group: Annotated[str | None, Query(description="Only its messages in this group.")] = None,
+                        since: Annotated[datetime | None, Query(description="Only its messages sent at or after "
+                                                                            "this time (without a zone, UTC).")] = None,
+                        until: Annotated[datetime | None, Query(description="Only its messages sent at or before "
+                                                                            "this time.")] = None,
+                        ) -> ThemeMessagesPage:
+    """The theme's messages, oldest first, a page at a time (``total`` says how many there are); the same group
+    and window as a ``/v1/themes`` call give the messages its ``matched`` counted."""
+    return views.theme_messages(session, theme_id, limit, offset, scope.community_id, search=q, group=group,
+                                since=since, until=until)

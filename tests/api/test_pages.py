@@ -22,7 +22,7 @@ EVERY_FIELD_LEFT_ALONE = {"sort": "voices", "community": "", "group": "", "since
 def shown(page: str) -> set[str]:
     """The demand themes in the page's tables (links to /themes/N)."""
     table = page.split("<table>", 1)[1].split("</table>", 1)[0] if "<table>" in page else ""
-    return set(re.findall(r'<a href="/themes/\d+">([^<]+)</a>', table))
+    return set(re.findall(r'<a href="/themes/\d+(?:\?[^"]*)?">([^<]+)</a>', table))
 
 
 def spreadsheet(response) -> list[dict]:

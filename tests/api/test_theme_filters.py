@@ -175,6 +175,19 @@ def test_a_time_window_counts_each_themes_messages_in_it(database_url, sessions)
     [row, *_] = csv.DictReader(io.StringIO(browser.get("/themes.csv").content.decode("utf-8-sig")))
     assert row["matched_voices"] == ""
 
+    # the messages a matched count counted: by the API, and one click from the browser's filtered list
+    page = client.get(f"/v1/themes/{decaf}/messages", params={"until": "2026-10-02T16:30:00+08:00"}).json()
+    assert page["total"] == 1 and [m["text"] for m in page["data"]] == ["想要低因咖啡"]
+    assert client.get(f"/v1/themes/{decaf}/messages", params={"group": "宝妈群"}).json()["total"] == 0
+    index = browser.get("/", params={"since": "2026-10-04", "group": "宝妈群"}).text
+    assert f'href="/themes/{eczema}?group=%E5%AE%9D%E5%A6%88%E7%BE%A4&amp;since=2026-10-04"' in index
+    detail = browser.get(f"/themes/{eczema}", params={"group": "宝妈群", "since": "2026-10-04"}).text
+    assert "in 宝妈群 · 2026-10-04 → " in detail and "(1 of 2)" in detail and "湿疹反复" in detail
+    assert "湿疹好难受" not in detail.split("<h2>消息")[1]  # 3 October: outside the days chosen
+    assert f'href="/themes/{eczema}/messages.csv?group=%E5%AE%9D%E5%A6%88%E7%BE%A4&amp;since=2026-10-04"' in detail
+    sheet = browser.get(f"/themes/{eczema}/messages.csv", params={"group": "宝妈群", "since": "2026-10-04"})
+    assert [row["text"] for row in csv.DictReader(io.StringIO(sheet.content.decode("utf-8-sig")))] == ["湿疹反复"]
+
     listed = CliRunner().invoke(cli_app, ["themes", "--community", "c", "--since", "2026-10-04"])
     assert listed.exit_code == 0 and listed.stdout.startswith(f"#{eczema:<4} 湿疹") and "1/2 voices" in listed.stdout
     by_group = CliRunner().invoke(cli_app, ["themes", "--group", "咖啡群", "--until", "2026-10-01", "--json"])
