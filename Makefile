@@ -23,8 +23,9 @@ run: install
 	$(QS) run --community sample
 	$(QS) serve --host $(HOST) --port $(PORT)
 
+# two workers: each PostgreSQL test makes its own database and each worker its own data folder
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 bench: install
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
