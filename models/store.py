@@ -442,21 +442,23 @@ def _says(column, term: str):
     return column.icontains(term, autoescape=True)  # % and _ in a term are plain characters
 
 
+def _sent_within(where: ThemeFilter) -> list:
+    """Conditions on a message joined with its group: sent in the filter's group and time window."""
+    return ([Group.name == where.group] if where.group is not None else []) + \
+        ([Message.sent_at >= where.since] if where.since is not None else []) + \
+        ([Message.sent_at <= where.until] if where.until is not None else [])
+
+
 def scoped_counts(where: ThemeFilter):
     """A subquery: per theme, its messages and distinct members in the filter's group and time window."""
     counted = (select(ThemeMessage.theme_id, func.count().label("messages"),
                       func.count(Message.member_id.distinct()).label("voices"))
-               .join(Message, Message.id == ThemeMessage.message_id))
+               .join(Message, Message.id == ThemeMessage.message_id).where(*_sent_within(where)))
     if where.group is not None:  # from the group's row, so its messages are read by ix_messages_group_sent
-        counted = counted.join(Group, Group.id == Message.group_id).where(Group.name == where.group)
-        if where.community_id is not None:
-            counted = counted.where(Group.community_id == where.community_id)
-    elif where.community_id is not None:
-        counted = counted.where(Message.community_id == where.community_id)
-    if where.since is not None:
-        counted = counted.where(Message.sent_at >= where.since)
-    if where.until is not None:
-        counted = counted.where(Message.sent_at <= where.until)
+        counted = counted.join(Group, Group.id == Message.group_id)
+    if where.community_id is not None:
+        in_community = Group.community_id if where.group is not None else Message.community_id
+        counted = counted.where(in_community == where.community_id)
     return counted.group_by(ThemeMessage.theme_id).subquery()
 
 
@@ -513,10 +515,8 @@ def theme_messages(session: Session, theme_id: int, limit: int | None, offset: i
     """(how many, a page oldest first) of the theme's messages; with ``search``, of those holding every word of it;
     with ``group``, ``since`` or ``until``, of those sent there and then."""
     where = ThemeFilter(search=search, group=group, since=since, until=until)  # bounds in UTC
-    which = [ThemeMessage.theme_id == theme_id, *(_says(Message.text, term) for term in search_terms(search))]
-    which += [Message.sent_at >= where.since] if where.since is not None else []
-    which += [Message.sent_at <= where.until] if where.until is not None else []
-    which += [Group.name == group] if group is not None else []
+    which = [ThemeMessage.theme_id == theme_id, *(_says(Message.text, term) for term in search_terms(search)),
+             *_sent_within(where)]
     counted = select(func.count()).select_from(ThemeMessage).where(*which)
     if len(which) > 1:  # the bare count needs no message row
         counted = counted.join(Message, Message.id == ThemeMessage.message_id).join(Group, Group.id == Message.group_id)
