@@ -1,5 +1,6 @@
 """`make bench` (ingest part): parser throughput and peak memory per format on a generated
-export of N messages (default 1,000,000), and a full `qunsheng ingest` of the CSV.
+export of N messages (default 1,000,000), and a full `qunsheng ingest` of the CSV into SQLite and,
+where a PostgreSQL server answers (--postgres), into PostgreSQL.
 
 Each measurement runs in a fresh subprocess so its peak RSS is its own. Ratios are
 against a baseline in the same run: a bare `csv.reader` pass over the CSV export.
@@ -17,6 +18,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+LOCAL_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 sys.path.insert(0, str(REPO))
 
 MEASURE = """
@@ -45,9 +47,10 @@ def measure(fmt: str, path: Path) -> dict:
     return json.loads(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)
 
 
-def ingest_cli(path: Path, workdir: Path) -> dict:
-    """The user's path: `qunsheng ingest` into a fresh SQLite store, timed, with its peak RSS."""
-    env = os.environ | {"QUNSHENG_DATA_DIR": str(workdir / "data"), "QUNSHENG_DATABASE_URL": ""}
+def ingest_cli(path: Path, workdir: Path, database_url: str = "") -> dict:
+    """The user's path: `qunsheng ingest` into a fresh store (SQLite unless a database URL is given), timed,
+    with its peak RSS."""
+    env = os.environ | {"QUNSHENG_DATA_DIR": str(workdir / "data"), "QUNSHENG_DATABASE_URL": database_url}
     code = ("import resource, runpy, sys; sys.argv = ['qunsheng', 'ingest', %r, '--community', 'bench', '--json'];"
             "\ntry:\n    runpy.run_module('flows.cli', run_name='__main__')\nexcept SystemExit:\n    pass\n"
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)") % str(path)
@@ -65,6 +68,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--formats", nargs="*", default=list(WRITERS))
+    parser.add_argument("--postgres", default=os.environ.get("QUNSHENG_BENCH_POSTGRES", LOCAL_POSTGRES),
+                        help="a PostgreSQL server (URL) to ingest into as well, in a database made for it; '' skips")
     args = parser.parse_args()
     results: dict = {"messages": args.messages, "parsers": {}}
     with tempfile.TemporaryDirectory(prefix="qunsheng-ingest-bench-") as tmp:
@@ -89,9 +94,39 @@ def main() -> None:
         results["qunsheng_ingest_csv_sqlite"] = full
         print(f"qunsheng ingest (CSV -> SQLite): {full['messages_per_second']:,} msg/s, "
               f"{full['seconds']:.0f}s, peak {full['peak_rss_mb']:.0f} MB")
+        if args.postgres:
+            results["qunsheng_ingest_csv_postgresql"] = ingest_postgres(
+                files.get("csv") or _csv(workdir, args.messages), workdir, args.postgres)
     out = REPO / "benchmarks" / "results" / "ingest.json"
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"written to {out.relative_to(REPO)}")
+
+
+def ingest_postgres(path: Path, workdir: Path, server: str) -> dict | None:
+    """`qunsheng ingest` into a new database on ``server``, dropped afterwards; None when the server cannot be
+    reached (the row is then skipped, with the reason)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    name = f"qunsheng_bench_{os.getpid()}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as error:
+        print(f"qunsheng ingest (CSV -> PostgreSQL): skipped, {str(error).splitlines()[0]}")
+        return None
+    try:
+        row = ingest_cli(path, workdir, make_url(server).set(database=name).render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    row["messages_per_second"] = round(row["records"] / row["seconds"])
+    print(f"qunsheng ingest (CSV -> PostgreSQL): {row['messages_per_second']:,} msg/s, "
+          f"{row['seconds']:.0f}s, peak {row['peak_rss_mb']:.0f} MB")
+    return row
 
 
 def _csv(workdir: Path, n: int) -> Path:
