@@ -69,6 +69,8 @@ def community_by_name(session: Session, name: str, create: bool = False) -> Comm
 class Ingester:
     """Adds message records to one community, idempotently (keyed by source_key)."""
 
+    analyze_from = 10_000  # PostgreSQL: stored messages before their statistics are first read (_stored_keys)
+
     def __init__(self, session: Session, community: str, batch_size: int = 1000):
         self.session, self.batch_size = session, batch_size
         self.community = community_by_name(session, community, create=True)
@@ -77,6 +79,7 @@ class Ingester:
         self.aliases: dict[tuple[int, str], MemberAlias] = {}
         self.aliases_read: set[int] = set()  # members whose stored names are in self.aliases
         self.counts = IngestCounts()
+        self.analyzed = 0  # messages stored when PostgreSQL last read the table's statistics
 
     def add(self, records: Iterable) -> None:
         """Store the records not stored before; then the cards of the members they came from (message
@@ -134,19 +137,16 @@ class Ingester:
         return {row["member_id"] for row in rows}
 
     def _stored_keys(self, keys: list[str]) -> set[str]:
-        """Which of ``keys`` this community has stored. On PostgreSQL, planned for these keys each time: psycopg
-        prepares a statement run five times, and PostgreSQL's plan for any keys then compared every message of
-        the community with every key (a list of parameters is not hashed as a list of values is), so a batch
-        took longer the more had been stored: 114 of the 125 s that 100k messages took to ingest."""
-        query = select(Message.source_key).where(Message.community_id == self.community.id,
-                                                 Message.source_key.in_(keys))
-        if self.session.get_bind().dialect.name != "postgresql":
-            return set(self.session.scalars(query))
-        self.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-        try:
-            return set(self.session.scalars(query))
-        finally:  # the inserts that follow keep their one plan: planning each row took longer than the rows
-            self.session.execute(text("SET LOCAL plan_cache_mode = auto"))
+        """Which of ``keys`` this community has stored. On PostgreSQL the table's statistics are read again
+        each time the messages stored by this ingest double: they say what its uncommitted rows are, so the
+        query looks keys up in the unique index once the table is large, instead of scanning it; without
+        them a prepared plan compared every message of the community with every key, and a batch took
+        longer the more had been stored (100k messages: 114 of an ingest's 125 s)."""
+        if self.session.get_bind().dialect.name == "postgresql" and self.counts.new >= max(2 * self.analyzed, self.analyze_from):
+            self.session.execute(text("ANALYZE messages"))
+            self.analyzed = self.counts.new
+        return set(self.session.scalars(select(Message.source_key).where(
+            Message.community_id == self.community.id, Message.source_key.in_(keys))))
 
     def _group(self, name: str) -> int:
         if name not in self.groups:
