@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-LOCAL_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 sys.path.insert(0, str(REPO))
 
 MEASURE = """
@@ -63,12 +62,13 @@ def ingest_cli(path: Path, workdir: Path, database_url: str = "") -> dict:
 
 
 def main() -> None:
+    from benchmarks import postgres
     from benchmarks.exports import WRITERS, chat_lines
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--formats", nargs="*", default=list(WRITERS))
-    parser.add_argument("--postgres", default=os.environ.get("QUNSHENG_BENCH_POSTGRES", LOCAL_POSTGRES),
+    parser.add_argument("--postgres", default=postgres.DEFAULT,
                         help="a PostgreSQL server (URL) to ingest into as well, in a database made for it; '' skips")
     args = parser.parse_args()
     results: dict = {"messages": args.messages, "parsers": {}}
@@ -105,24 +105,14 @@ def main() -> None:
 def ingest_postgres(path: Path, workdir: Path, server: str) -> dict | None:
     """`qunsheng ingest` into a new database on ``server``, dropped afterwards; None when the server cannot be
     reached (the row is then skipped, with the reason)."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import OperationalError
+    from benchmarks import postgres
 
-    name = f"qunsheng_bench_{os.getpid()}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
     try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as error:
-        print(f"qunsheng ingest (CSV -> PostgreSQL): skipped, {str(error).splitlines()[0]}")
+        with postgres.database(server, f"qunsheng_bench_ingest_{os.getpid()}") as url:
+            row = ingest_cli(path, workdir, url)
+    except postgres.Unreachable as error:
+        print(f"qunsheng ingest (CSV -> PostgreSQL): skipped, {error}")
         return None
-    try:
-        row = ingest_cli(path, workdir, make_url(server).set(database=name).render_as_string(hide_password=False))
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
     row["messages_per_second"] = round(row["records"] / row["seconds"])
     print(f"qunsheng ingest (CSV -> PostgreSQL): {row['messages_per_second']:,} msg/s, "
           f"{row['seconds']:.0f}s, peak {row['peak_rss_mb']:.0f} MB")
