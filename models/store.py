@@ -137,13 +137,18 @@ class Ingester:
         return {row["member_id"] for row in rows}
 
     def _stored_keys(self, keys: list[str]) -> set[str]:
-        """Which of ``keys`` this community has stored. On PostgreSQL the table's statistics are read again
-        each time the messages stored by this ingest double: they say what its uncommitted rows are, so the
-        query looks keys up in the unique index once the table is large, instead of scanning it; without
-        them a prepared plan compared every message of the community with every key, and a batch took
-        longer the more had been stored (100k messages: 114 of an ingest's 125 s)."""
-        if self.session.get_bind().dialect.name == "postgresql" and self.counts.new >= max(2 * self.analyzed, self.analyze_from):
-            self.session.execute(text("ANALYZE messages"))
+        """Which of ``keys`` this community has stored.
+
+        On PostgreSQL the table's statistics are read again each time the messages this ingest stored
+        double. A first import's rows are its own transaction's, which autovacuum cannot see; taking the
+        table for empty, the planner compared every message of the community with every key, so a batch
+        took longer the more had been stored (100k messages: 114 of an ingest's 125 s). ANALYZE counts the
+        transaction's own rows, and the planner then looks keys up in the unique index. Its lock is held
+        to the end of the transaction, so an ingest running beside another skips it (SKIP_LOCKED) rather
+        than wait for the other to finish."""
+        grown = self.counts.new >= max(2 * self.analyzed, self.analyze_from)
+        if grown and self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(text("ANALYZE (SKIP_LOCKED) messages"))
             self.analyzed = self.counts.new
         return set(self.session.scalars(select(Message.source_key).where(
             Message.community_id == self.community.id, Message.source_key.in_(keys))))

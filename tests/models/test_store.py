@@ -2,6 +2,7 @@
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pytest
 from sqlalchemy import inspect, select
 
 from flows.sources import MessageRecord
@@ -119,6 +120,23 @@ def test_ingesting_again_in_many_batches_stores_nothing_twice(sessions):
         assert (again.counts.new, again.counts.duplicates) == (16, 24)
     with sessions() as session:
         assert len(store.messages_of(session, store.community_by_name(session, "c"))) == 40
+
+
+def test_an_ingest_beside_another_does_not_wait_for_it(sessions, database_url):
+    """ANALYZE holds its lock on messages to the end of the ingest's transaction: a second ingest reading the
+    statistics then would wait until the first had finished. It goes on without them instead."""
+    from sqlalchemy import text
+
+    if database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's statistics; SQLite has one writer at a time")
+    batch = [MessageRecord("g", "u1", "U1", T0 + timedelta(minutes=i), f"第{i}句", f"k{i}") for i in range(12)]
+    with sessions.begin() as first, sessions.begin() as second:
+        first.execute(text("ANALYZE messages"))  # as an ingest under way holds it
+        second.execute(text("SET LOCAL lock_timeout = '3s'"))  # waiting would fail the test, not hang it
+        ingester = store.Ingester(second, "d", batch_size=4)
+        ingester.analyze_from = 4
+        ingester.add(batch)
+        assert ingester.counts.new == 12
 
 
 def test_upgrading_an_old_store_keeps_every_row(sessions, database_url):
