@@ -27,11 +27,13 @@ def database(server: str, name: str, keep: bool = False, fresh: bool = True) -> 
             if fresh:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
-            elif not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
-                raise Unreachable(f"no database {name} on the server to run again")
+            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
     except (OperationalError, ProgrammingError) as error:
         admin.dispose()
         raise Unreachable(str(error).splitlines()[0]) from error
+    if not exists:
+        admin.dispose()
+        raise Unreachable(f"no database {name} on the server to run again")
     try:
         yield make_url(server).set(database=name).render_as_string(hide_password=False)
     finally:

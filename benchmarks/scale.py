@@ -119,7 +119,8 @@ def measure(size: int, workdir: Path, again: bool = False, embedder: str = "lsa"
 
 @contextmanager
 def store_url(server: str | None, name: str, keep: bool, again: bool) -> Iterator[str]:
-    """"" (SQLite) without a server; else a database of that name on it, made afresh for a first night."""
+    """No URL (the SQLite store) without a server; else a database of that name on it, made afresh for a
+    first night and kept for a second with ``keep``."""
     if not server:
         yield ""
         return
@@ -154,7 +155,8 @@ def main() -> None:
     out = REPO / "benchmarks" / "results" / "scale.json"  # sizes measured earlier and not now are kept
     earlier = json.loads(out.read_text(encoding="utf-8"))["results"] if out.exists() else []
     def key(result: dict) -> tuple[int, int, str, str]:
-        return result["messages"], result.get("night", 1), result.get("embedder", "lsa"), result.get("store", "sqlite")
+        return (result["messages"], result.get("night", 1), result.get("embedder", "lsa"),
+                result.get("store", "sqlite"))
 
     merged = {key(r): r for r in earlier} | {key(r): r for r in results}
     out.write_text(json.dumps({"cpus": os.cpu_count(), "results": [merged[n] for n in sorted(merged)]}, indent=2)
