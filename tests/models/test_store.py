@@ -139,6 +139,27 @@ def test_an_ingest_beside_another_does_not_wait_for_it(sessions, database_url):
         assert ingester.counts.new == 12
 
 
+def test_bulk_rows_are_stored_as_an_insert_stores_them(sessions):
+    """PostgreSQL takes bulk rows by COPY, which knows nothing of SQLAlchemy: a column left out still gets its
+    Python-side default, and None in a JSON column is still JSON null (not SQL NULL), as on SQLite."""
+    from sqlalchemy import func
+
+    from models.tables import Message, ThemeMessage
+
+    with sessions.begin() as session:
+        store.Ingester(session, "c").add(records())  # no mentions: None in a JSON column
+        community = store.community_by_name(session, "c")
+        ids = [m.id for m in store.messages_of(session, community)]
+        theme = Theme(community_id=community.id, run_id=store.start_run(session, community, {}).id, label="低因")
+        session.add(theme)
+        session.flush()
+        store.insert_rows(session, ThemeMessage.__table__, [dict(theme_id=theme.id, message_id=i) for i in ids])
+    with sessions() as session:
+        assert session.scalars(select(ThemeMessage.score)).all() == [1.0] * 4  # the column's default
+        assert session.scalar(select(func.count()).where(Message.mentions.is_(None))) == 0
+        assert session.scalars(select(Message.mentions)).all() == [None] * 4
+
+
 def test_upgrading_an_old_store_keeps_every_row(sessions, database_url):
     """Alembic's batch mode copies a SQLite table and drops the old one: with foreign keys on, that drop
     cascaded into every row referencing it. An upgrade from 0001 emptied messages (0008 copies members
