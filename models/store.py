@@ -71,6 +71,33 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict]) -> None:
                            + list(defaults.values()))
 
 
+class StoredKeys:
+    """Which of a batch's keys one community's rows of a table already hold, batch after batch of an
+    import that stores them in one transaction (messages by source key, orders by order key).
+
+    On PostgreSQL the table's statistics are read again each time the rows this import stored double.
+    Its rows are its own transaction's, which autovacuum cannot see; taking the table for empty, the
+    planner compared every stored row of the community with every key, so a batch took longer the more
+    had been stored (100k messages: 114 of an ingest's 125 s; 100k orders: 135 s). ANALYZE counts the
+    transaction's own rows, and the planner then looks keys up in the unique index. Its lock is held to
+    the end of the transaction, so an import running beside another skips it (SKIP_LOCKED) rather than
+    wait for the other to finish."""
+
+    analyze_from = 10_000  # rows stored before the statistics are first read
+
+    def __init__(self, session: Session, key, community_key, community_id: int):
+        self.session, self.key, self.community_key, self.community_id = session, key, community_key, community_id
+        self.stored = self.analyzed = 0
+
+    def __call__(self, keys: Sequence[str]) -> set[str]:
+        grown = self.stored >= max(2 * self.analyzed, self.analyze_from)
+        if grown and self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(text(f"ANALYZE (SKIP_LOCKED) {self.key.table.name}"))
+            self.analyzed = self.stored
+        return set(self.session.scalars(select(self.key).where(self.community_key == self.community_id,
+                                                               self.key.in_(keys))))
+
+
 # --- writing: ingest -----------------------------------------------------------------
 
 @dataclass
@@ -94,8 +121,6 @@ def community_by_name(session: Session, name: str, create: bool = False) -> Comm
 class Ingester:
     """Adds message records to one community, idempotently (keyed by source_key)."""
 
-    analyze_from = 10_000  # PostgreSQL: stored messages before their statistics are first read (_stored_keys)
-
     def __init__(self, session: Session, community: str, batch_size: int = 1000):
         self.session, self.batch_size = session, batch_size
         self.community = community_by_name(session, community, create=True)
@@ -104,7 +129,7 @@ class Ingester:
         self.aliases: dict[tuple[int, str], MemberAlias] = {}
         self.aliases_read: set[int] = set()  # members whose stored names are in self.aliases
         self.counts = IngestCounts()
-        self.analyzed = 0  # messages stored when PostgreSQL last read the table's statistics
+        self.stored_keys = StoredKeys(session, Message.source_key, Message.community_id, self.community.id)
 
     def add(self, records: Iterable) -> None:
         """Store the records not stored before; then the cards of the members they came from (message
@@ -136,7 +161,7 @@ class Ingester:
         """Store a batch; returns the ids of the members of its new records."""
         self.counts.messages += len(batch)
         self.counts.types.update(r.msg_type for r in batch)
-        known = self._stored_keys([r.source_key for r in batch])
+        known = self.stored_keys([r.source_key for r in batch])
         fresh = []
         for record in batch:
             if record.source_key in known:
@@ -157,25 +182,9 @@ class Ingester:
                              recalled=False, source_format=record.source_format, source_file=record.source_file))
         insert_rows(self.session, Message.__table__, rows)
         self.counts.new += len(rows)
+        self.stored_keys.stored += len(rows)
         self.session.flush()
         return {row["member_id"] for row in rows}
-
-    def _stored_keys(self, keys: list[str]) -> set[str]:
-        """Which of ``keys`` this community has stored.
-
-        On PostgreSQL the table's statistics are read again each time the messages this ingest stored
-        double. A first import's rows are its own transaction's, which autovacuum cannot see; taking the
-        table for empty, the planner compared every message of the community with every key, so a batch
-        took longer the more had been stored (100k messages: 114 of an ingest's 125 s). ANALYZE counts the
-        transaction's own rows, and the planner then looks keys up in the unique index. Its lock is held
-        to the end of the transaction, so an ingest running beside another skips it (SKIP_LOCKED) rather
-        than wait for the other to finish."""
-        grown = self.counts.new >= max(2 * self.analyzed, self.analyze_from)
-        if grown and self.session.get_bind().dialect.name == "postgresql":
-            self.session.execute(text("ANALYZE (SKIP_LOCKED) messages"))
-            self.analyzed = self.counts.new
-        return set(self.session.scalars(select(Message.source_key).where(
-            Message.community_id == self.community.id, Message.source_key.in_(keys))))
 
     def _group(self, name: str) -> int:
         if name not in self.groups:
@@ -770,10 +779,9 @@ def add_orders(session: Session, community: Community, records: Iterable) -> tup
     """Store order records (``order_key``, ``member``, ``ordered_at``, ``amount``, ``source_file``)
     once each; returns (new, duplicates)."""
     new = duplicates = 0
+    stored_keys = StoredKeys(session, Order.order_key, Order.community_id, community.id)
     for batch in batched(records, 1000):
-        keys = [r.order_key for r in batch]
-        known = set(session.scalars(select(Order.order_key).where(Order.community_id == community.id,
-                                                                  Order.order_key.in_(keys))))
+        known = stored_keys([r.order_key for r in batch])
         rows = []
         for record in batch:
             if record.order_key in known:
@@ -784,6 +792,7 @@ def add_orders(session: Session, community: Community, records: Iterable) -> tup
                              ordered_at=record.ordered_at, amount=record.amount, source_file=record.source_file))
         insert_rows(session, Order.__table__, rows)
         new += len(rows)
+        stored_keys.stored += len(rows)
     session.flush()
     return new, duplicates
 

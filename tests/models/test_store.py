@@ -110,7 +110,7 @@ def test_ingesting_again_in_many_batches_stores_nothing_twice(sessions):
              for i in range(40)]
     with sessions.begin() as session:
         first = store.Ingester(session, "c", batch_size=4)
-        first.analyze_from = 8
+        first.stored_keys.analyze_from = 8
         first.add(batch[:24])
         assert (first.counts.new, first.counts.duplicates) == (24, 0)
         if session.get_bind().dialect.name == "postgresql":
@@ -134,7 +134,7 @@ def test_an_ingest_beside_another_does_not_wait_for_it(sessions, database_url):
         first.execute(text("ANALYZE messages"))  # as an ingest under way holds it
         second.execute(text("SET LOCAL lock_timeout = '3s'"))  # waiting would fail the test, not hang it
         ingester = store.Ingester(second, "d", batch_size=4)
-        ingester.analyze_from = 4
+        ingester.stored_keys.analyze_from = 4
         ingester.add(batch)
         assert ingester.counts.new == 12
 
