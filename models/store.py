@@ -87,13 +87,13 @@ class StoredKeys:
 
     def __init__(self, session: Session, key, community_key, community_id: int):
         self.session, self.key, self.community_key, self.community_id = session, key, community_key, community_id
-        self.stored = self.analyzed = 0
+        self.analyzed = 0  # rows the import had stored when the statistics were last read
 
-    def __call__(self, keys: Sequence[str]) -> set[str]:
-        grown = self.stored >= max(2 * self.analyzed, self.analyze_from)
-        if grown and self.session.get_bind().dialect.name == "postgresql":
+    def __call__(self, keys: Sequence[str], stored: int) -> set[str]:
+        """The stored ones among ``keys``; ``stored``: rows the import has stored so far."""
+        if stored >= max(2 * self.analyzed, self.analyze_from) and self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(text(f"ANALYZE (SKIP_LOCKED) {self.key.table.name}"))
-            self.analyzed = self.stored
+            self.analyzed = stored
         return set(self.session.scalars(select(self.key).where(self.community_key == self.community_id,
                                                                self.key.in_(keys))))
 
@@ -161,7 +161,7 @@ class Ingester:
         """Store a batch; returns the ids of the members of its new records."""
         self.counts.messages += len(batch)
         self.counts.types.update(r.msg_type for r in batch)
-        known = self.stored_keys([r.source_key for r in batch])
+        known = self.stored_keys([r.source_key for r in batch], self.counts.new)
         fresh = []
         for record in batch:
             if record.source_key in known:
@@ -182,7 +182,6 @@ class Ingester:
                              recalled=False, source_format=record.source_format, source_file=record.source_file))
         insert_rows(self.session, Message.__table__, rows)
         self.counts.new += len(rows)
-        self.stored_keys.stored += len(rows)
         self.session.flush()
         return {row["member_id"] for row in rows}
 
@@ -785,7 +784,7 @@ def add_orders(session: Session, community: Community, records: Iterable) -> tup
     new = duplicates = 0
     stored_keys = StoredKeys(session, Order.order_key, Order.community_id, community.id)
     for batch in batched(records, 1000):
-        known = stored_keys([r.order_key for r in batch])
+        known = stored_keys([r.order_key for r in batch], new)
         rows = []
         for record in batch:
             if record.order_key in known:
@@ -796,7 +795,6 @@ def add_orders(session: Session, community: Community, records: Iterable) -> tup
                              ordered_at=record.ordered_at, amount=record.amount, source_file=record.source_file))
         insert_rows(session, Order.__table__, rows)
         new += len(rows)
-        stored_keys.stored += len(rows)
     session.flush()
     return new, duplicates
 
