@@ -54,7 +54,7 @@ CORPORA = {
 }
 #: DEV sets for tuning (tnews: a seeded draw of DEV_ROWS rows of the headerless train.tsv)
 DEV_CORPORA = {
-    "tnews": [("tnews/train.tsv", 0, 1)],
+    "tnews": [("tnews/train.tsv", "0", "1")],  # no header row: columns by number
     "iflytek": [("iflytek_fewclue/train_few_all.json", "sentence", "label_des")],
 }
 DEV_ROWS = 10_000
@@ -77,24 +77,11 @@ def load(corpus: str, limit: int | None, split: str = "held-out") -> tuple[list[
 
     texts, labels = [], []
     for path, text_col, label_col in (DEV_CORPORA if split == "dev" else CORPORA)[corpus]:
-        if path.endswith(".tsv"):  # no header: columns by position, a seeded draw of rows
-            more_texts, more_labels = read_tsv_sample(SHARED / path, text_col, label_col)
-        else:
-            more_texts, more_labels = read_labelled(SHARED / path, text_col, label_col)
+        limit_rows = DEV_ROWS if path.endswith(".tsv") else None  # train.tsv: a seeded draw of its rows
+        more_texts, more_labels, *_ = read_labelled(SHARED / path, text_col, label_col, limit_rows)
         texts += more_texts
         labels += more_labels
     return texts[:limit], labels[:limit]
-
-
-def read_tsv_sample(path: Path, text_col: int, label_col: int) -> tuple[list[str], list[str]]:
-    import csv
-
-    import numpy as np
-
-    with open(path, encoding="utf-8", newline="") as handle:
-        rows = [row for row in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE) if len(row) > label_col]
-    chosen = np.sort(np.random.default_rng(0).choice(len(rows), min(DEV_ROWS, len(rows)), replace=False))
-    return [rows[i][text_col] for i in chosen], [rows[i][label_col] for i in chosen]
 
 
 class PlainJieba:

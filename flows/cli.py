@@ -482,36 +482,53 @@ app.add_typer(train, name="train")
 InputOption = Annotated[Path, typer.Option("--input", help="Labelled CSV, TSV, JSON lines or JSON array.")]
 TextCol = Annotated[str, typer.Option("--text-col", help="Column holding the text.")]
 LabelCol = Annotated[str, typer.Option("--label-col", help="Column holding the label.")]
-Limit = Annotated[int | None, typer.Option("--limit", help="Use at most this many rows.")]
+Limit = Annotated[int | None, typer.Option("--limit", min=1, help="Use at most this many rows, drawn at random "
+                                                                     "(seed 0: the same rows each time).")]
 
 
-def labelled(path: Path, text_col: str, label_col: str, limit: int | None):
+def labelled(path: Path, text_col: str, label_col: str, limit: int | None) -> tuple[list[str], list[str]]:
+    """The file's texts and labels; a note on stderr of rows left out and of a limit's draw."""
     from flows.datasets import DatasetError, read_labelled
 
     try:
-        return read_labelled(path, text_col, label_col, limit)
+        found = read_labelled(path, text_col, label_col, limit)
     except DatasetError as error:
         fail(str(error))
+    if found.unusable:
+        typer.echo(f"note: {found.unusable:,} of {found.rows:,} rows have no text or no label and are left out",
+                   err=True)
+    if len(found.texts) < found.rows - found.unusable:
+        typer.echo(f"note: {len(found.texts):,} of {found.rows - found.unusable:,} rows drawn at random (seed 0)",
+                   err=True)
+    return found.texts, found.labels
 
 
 @evaluate.command("cluster")
 @one_line_errors
 def eval_cluster(input: InputOption, text_col: TextCol, label_col: LabelCol, limit: Limit = None,
-                 embedder: Annotated[str, typer.Option(help="lsa, e5, auto or st.")] = "lsa",
+                 embedder: Annotated[str | None, typer.Option(
+                     help="auto, e5, lsa or st (default: QUNSHENG_EMBEDDER, as `qunsheng run`).")] = None,
                  model: Annotated[str | None, typer.Option(help="sentence-transformers model.")] = None) -> None:
     """Cluster the texts into themes and compare with the labels: nmi, ari, outlier_rate, n_themes, seconds.
 
-    As the nightly flow does: the texts' keywords (jieba) shape the clusterer's neighbour graph.
+    As the nightly flow does: the same embedder, each distinct text embedded once, and the texts'
+    keywords (jieba) shaping the clusterer's neighbour graph.
     "subthemes" scores the finer level the same way: sub-themes, and themes that do not split."""
-    from nlp.embed import load_embedder
+    from flows.progress import Steps, report
+    from nlp.embed import KINDS, load_embedder
     from nlp.evaluation import evaluate_clustering
 
-    texts, labels = labelled(input, text_col, label_col, limit)
     settings = get_settings()
-    chosen, warning = load_embedder(embedder, model or settings.embedding_model, **settings.embedding_options)
+    if embedder is not None and embedder not in KINDS:
+        fail(f"unknown embedder {embedder!r}; choose one of {', '.join(KINDS)}")
+    texts, labels = labelled(input, text_col, label_col, limit)
+    chosen, warning = load_embedder(embedder or settings.embedder, model or settings.embedding_model,
+                                    **settings.embedding_options)
     if warning:
         typer.echo(f"warning: {warning}", err=True)
-    print_json(evaluate_clustering(texts, labels, chosen) | {"embedder": chosen.model_id})
+    with Steps(["segment", "embed", "cluster"], enabled=sys.stderr.isatty()) as steps:
+        scores = evaluate_clustering(texts, labels, chosen, step=steps.run, report=report)
+    print_json(scores | {"embedder": chosen.model_id})
 
 
 POSITIVE, NEGATIVE = {"1", "true", "yes", "y", "pos", "positive"}, {"0", "false", "no", "n", "neg", "negative"}

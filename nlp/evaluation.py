@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -10,6 +10,17 @@ from nlp.cluster import OUTLIER, Clusterer, HdbscanClusterer, outlier_rate
 from nlp.embed.base import Embedder
 from nlp.embed.lsa import LsaEmbedder
 from nlp.segment import Segmenter
+
+Step = Callable[..., object]
+Report = Callable[[str, int, int], None]
+
+
+def _call(name: str, function: Callable, *args):
+    return function(*args)
+
+
+def _quiet(what: str, done: int, total: int) -> None:
+    pass
 
 
 def score_clustering(labels: Sequence[str], found: np.ndarray) -> dict:
@@ -32,22 +43,41 @@ def score_clustering(labels: Sequence[str], found: np.ndarray) -> dict:
 
 
 def evaluate_clustering(texts: Sequence[str], labels: Sequence[str], embedder: Embedder,
-                        clusterer: Clusterer | None = None, segmenter: Segmenter | None = None) -> dict:
-    """Segment, embed, cluster and compare with the labels; as in the nightly flow, the texts'
+                        clusterer: Clusterer | None = None, segmenter: Segmenter | None = None,
+                        step: Step = _call, report: Report = _quiet) -> dict:
+    """Segment, embed, cluster and compare with the labels, as the nightly flow does: the texts'
     jieba keywords shape the clusterer's neighbour graph (weighed as the embedder asks unless a
-    clusterer is given), vectors are centred where the embedder asks for it, and an LSA embedder
-    without a segmenter uses the same segmenter. ``seconds`` covers all three. The themes are
+    clusterer is given), each distinct text is embedded once and the vectors are centred on the
+    distinct texts where the embedder asks for it, and an LSA embedder without a segmenter uses
+    the same segmenter (fitted on the distinct texts). ``seconds`` covers all three. The themes are
     scored at the top level; ``subthemes`` scores the finer level (``Clustering.fine_labels``:
-    sub-themes, and themes that do not split) where the clusterer finds sub-themes."""
+    sub-themes, and themes that do not split) where the clusterer finds sub-themes.
+
+    ``step(name, function, *args)`` runs each of segment, embed and cluster (a progress bar's
+    ``Steps.run``); ``report(what, done, total)`` hears how far the embedding is."""
     start = time.perf_counter()
     segmenter = segmenter or Segmenter()
     if isinstance(embedder, LsaEmbedder) and embedder.segmenter is None:
         embedder.segmenter = segmenter
-    tokens = segmenter.keywords_all(texts)
-    vectors = embedder.for_clustering(embedder.fit_embed(texts))
-    found = (clusterer or HdbscanClusterer(**embedder.keyword_weighting)).fit(vectors, tokens)
+    tokens = step("segment", segmenter.keywords_all, texts)
+    distinct = list(dict.fromkeys(texts))
+    vectors = step("embed", _embed, embedder, distinct, report)
+    position = {text: i for i, text in enumerate(distinct)}
+    vectors = vectors[[position[text] for text in texts]]
+    found = step("cluster", (clusterer or HdbscanClusterer(**embedder.keyword_weighting)).fit, vectors, tokens)
     seconds = time.perf_counter() - start
-    report = score_clustering(labels, found.labels) | {"seconds": round(seconds, 2)}
+    scores = score_clustering(labels, found.labels) | {"seconds": round(seconds, 2)}
     if found.sub_labels is not None:
-        report["subthemes"] = score_clustering(labels, found.fine_labels)
-    return report
+        scores["subthemes"] = score_clustering(labels, found.fine_labels)
+    return scores
+
+
+def _embed(embedder: Embedder, texts: list[str], report: Report, chunk: int = 1024) -> np.ndarray:
+    """Vectors ready for clustering, embedded ``chunk`` texts at a time, each chunk reported."""
+    embedder.fit(texts)
+    parts = []
+    report("embedding", 0, len(texts))
+    for begin in range(0, len(texts), chunk):
+        parts.append(embedder.embed(texts[begin:begin + chunk]))
+        report("embedding", begin + len(parts[-1]), len(texts))
+    return embedder.for_clustering(np.vstack(parts))

@@ -32,10 +32,49 @@ def test_reader_handles_csv_tsv_jsonl_and_limits(labelled_files):
     csv_path, tsv_path, jsonl_path = labelled_files
     assert read_labelled(csv_path, "text", "label")[1][:2] == ["coffee", "coffee"]
     assert len(read_labelled(tsv_path, "Sentence", "Tag", limit=7)[0]) == 7
-    texts, labels = read_labelled(jsonl_path, "sentence", "label")
+    texts, labels, *_ = read_labelled(jsonl_path, "sentence", "label")
     assert len(texts) == 60 and set(labels) == set(TOPICS)
     with pytest.raises(DatasetError, match="no column 'txt'"):
         read_labelled(csv_path, "txt", "label")
+
+
+def test_reader_numbers_the_columns_of_a_file_without_a_header_row(tmp_path):
+    path = tmp_path / "titles.tsv"
+    path.write_text("低因咖啡豆有吗\tcoffee\n宝宝夜醒怎么办\tbaby\n", encoding="utf-8")
+    found = read_labelled(path, "0", "1")
+    assert found.texts == ["低因咖啡豆有吗", "宝宝夜醒怎么办"] and found.labels == ["coffee", "baby"]
+    with pytest.raises(DatasetError, match="without a header row, number them from 0"):
+        read_labelled(path, "text", "label")
+
+
+def test_a_limit_draws_from_the_whole_file_the_same_rows_each_time(tmp_path):
+    path = tmp_path / "sorted.csv"  # sorted by label, as many labelled files are
+    rows = [(f"{topic}的第{i}条", topic) for topic in ("coffee", "baby", "sun") for i in range(20)]
+    path.write_text("text,label\n" + "".join(f"{t},{label}\n" for t, label in rows), encoding="utf-8")
+    drawn = read_labelled(path, "text", "label", limit=12)
+    assert len(drawn.texts) == 12 and set(drawn.labels) == {"coffee", "baby", "sun"}
+    assert drawn == read_labelled(path, "text", "label", limit=12)
+    assert drawn.texts == sorted(drawn.texts, key=[t for t, _ in rows].index)  # in file order
+    assert read_labelled(path, "text", "label", limit=12, seed=1).texts != drawn.texts
+
+
+def test_rows_without_a_text_or_a_label_are_left_out_and_counted(tmp_path):
+    path = tmp_path / "gaps.csv"
+    path.write_text("text,label\n好吃又便宜,1\n,0\n太难吃了,\n送得很快,1\n", encoding="utf-8")
+    found = read_labelled(path, "text", "label")
+    assert found.texts == ["好吃又便宜", "送得很快"] and (found.rows, found.unusable) == (4, 2)
+    result = CliRunner().invoke(app, ["eval", "sentiment", "--input", str(path), "--text-col", "text",
+                                      "--label-col", "label", "--limit", "1"])
+    assert result.exit_code == 0 and json.loads(result.stdout)["n"] == 1
+    assert "2 of 4 rows have no text or no label" in result.stderr and "1 of 2 rows drawn" in result.stderr
+
+
+def test_eval_cluster_measures_the_embedder_the_nightly_flow_uses(labelled_files, monkeypatch):
+    monkeypatch.setenv("QUNSHENG_EMBEDDER", "e5")
+    result = CliRunner().invoke(app, ["eval", "cluster", "--input", str(labelled_files[0]), "--text-col", "text",
+                                      "--label-col", "label"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["embedder"].startswith("e5:")
 
 
 @pytest.mark.parametrize(("embedder", "model_id"), [("lsa", "lsa:"), ("e5", "e5:")])

@@ -43,3 +43,23 @@ def test_evaluate_clustering_gives_the_clusterer_the_texts_keywords():
     spy = Spy(min_cluster_size=5, reduce_to=None)
     evaluate_clustering(texts, ["coffee", "coffee", "makeup", "makeup"] * 5, LsaEmbedder(dim=4), spy)
     assert len(spy.tokens) == 20 and "低因" in spy.tokens[0] and "美妆蛋" in spy.tokens[3]
+
+
+def test_evaluate_clustering_embeds_each_distinct_text_once_and_reports_its_steps():
+    embedded, steps, reports = [], [], []
+
+    class Counting(LsaEmbedder):
+        def embed(self, texts):
+            embedded.extend(texts)
+            return super().embed(texts)
+
+    def step(name, function, *args):
+        steps.append(name)
+        return function(*args)
+
+    texts = ["低因咖啡豆有吗", "想要低因的拿铁", "粉底液要快", "美妆蛋不均匀"] * 5
+    labels = ["coffee", "coffee", "makeup", "makeup"] * 5
+    report = evaluate_clustering(texts, labels, Counting(dim=4), HdbscanClusterer(min_cluster_size=5, reduce_to=None),
+                                 step=step, report=lambda *args: reports.append(args))
+    assert sorted(embedded) == sorted(set(texts)) and report["n"] == 20  # every row scored, 4 texts embedded
+    assert steps == ["segment", "embed", "cluster"] and reports == [("embedding", 0, 4), ("embedding", 4, 4)]
