@@ -80,8 +80,9 @@ def test_kinds_and_the_auto_order(tmp_path, monkeypatch):
 
 
 def what_the_clusterer_sees(embedder, texts, labels, monkeypatch) -> tuple[dict, dict]:
-    """Run ``evaluate_clustering`` with a clusterer that notes the norm of its vectors' mean and
-    its keyword share; returns (what it saw, the report)."""
+    """Run ``evaluate_clustering`` with a clusterer that notes the norm of its distinct vectors' mean
+    (vectors are centred on the distinct texts, as a night's are) and its keyword share; returns
+    (what it saw, the report)."""
     import nlp.evaluation
     from nlp.cluster import HdbscanClusterer
 
@@ -89,7 +90,8 @@ def what_the_clusterer_sees(embedder, texts, labels, monkeypatch) -> tuple[dict,
 
     class Spy(HdbscanClusterer):
         def fit(self, vectors, tokens=None):
-            seen["mean"], seen["share"] = np.linalg.norm(vectors.mean(axis=0)), self.word_share
+            seen["mean"] = np.linalg.norm(np.unique(vectors, axis=0).mean(axis=0))
+            seen["share"] = self.word_share
             return super().fit(vectors, tokens)
 
     monkeypatch.setattr(nlp.evaluation, "HdbscanClusterer", Spy)
