@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import KeyCache, document_keys
 from api.readers import reader
@@ -25,18 +28,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def read_health() -> dict:
         return {"status": "ok"}
 
+    def answer(request: Request, status_code: int, detail: str) -> Response:
+        if pages.wants_page(request):
+            return pages.error_page(request, status_code, [detail])
+        return JSONResponse({"detail": detail}, status_code=status_code)
+
     @app.exception_handler(NotFound)
-    def not_found(_request: Request, error: NotFound) -> JSONResponse:
-        return JSONResponse({"detail": str(error)}, status_code=404)
+    def not_found(request: Request, error: NotFound) -> Response:
+        return answer(request, 404, str(error))
 
     @app.exception_handler(Ambiguous)
     @app.exception_handler(BadCursor)
-    def bad_request(_request: Request, error: ValueError) -> JSONResponse:
-        return JSONResponse({"detail": str(error)}, status_code=400)
+    def bad_request(request: Request, error: ValueError) -> Response:
+        return answer(request, 400, str(error))
 
     @app.exception_handler(TaxonomyError)
-    def bad_taxonomy(_request: Request, error: TaxonomyError) -> JSONResponse:
-        return JSONResponse({"detail": str(error)}, status_code=500)
+    def bad_taxonomy(request: Request, error: TaxonomyError) -> Response:
+        return answer(request, 500, str(error))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if pages.wants_page(request) and error.status_code in (404, 405):
+            return pages.error_page(request, error.status_code, [f"no page at {request.url.path}"])
+        return await http_exception_handler(request, error)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
+        if pages.wants_page(request):  # "since: Input should be a valid date ..." per field
+            return pages.error_page(request, 422, [f"{'.'.join(map(str, e['loc'][1:]))}: {e['msg']} "
+                                                   f"({e.get('input')!r})" for e in error.errors()])
+        return await request_validation_exception_handler(request, error)
 
     # Every /v1 route takes the key's Scope (a test checks them all). Members first: routes are matched
     # in order, and GET /v1/members/{id}/tags is the CRM's hottest.

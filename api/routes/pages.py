@@ -78,6 +78,22 @@ def viewer(request: Request) -> Scope | None:
     return keys.get(key_hash) or keys.load(key_hash)
 
 
+TITLES = {400: "请求有误 Bad request", 404: "未找到 Not found", 422: "请求有误 Bad request"}
+
+
+def wants_page(request: Request) -> bool:
+    """Whether an error should come back as a page: a browser asking for one of the theme browser's
+    own addresses (the JSON API, its docs and /health keep their JSON)."""
+    return (not request.url.path.startswith(("/v1/", "/docs", "/openapi", "/health"))
+            and "text/html" in request.headers.get("accept", ""))
+
+
+def error_page(request: Request, status_code: int, lines: list[str]) -> HTMLResponse:
+    title = TITLES.get(status_code, f"出错了 Error {status_code}")
+    return templates.TemplateResponse(request, "error.html", {"title": title, "lines": lines},
+                                      status_code=status_code)
+
+
 def sign_in_page(request: Request, error: str | None = None) -> HTMLResponse:
     return templates.TemplateResponse(request, "sign_in.html", {"error": error}, status_code=401)
 

@@ -71,6 +71,23 @@ def test_bad_filters_are_refused_with_the_reason(client):
     assert client.get("/", params={"demand_type": "gossip"}).status_code == 422
 
 
+@pytest.mark.parametrize("path, params, status, says", [
+    ("/", {"community": "nope"}, 404, "no community named &#39;nope&#39;"),
+    ("/", {"since": "3 October"}, 422, "since: Input should be a valid date"),
+    ("/themes/99999", {}, 404, "no theme 99999"),
+    ("/themes/abc", {}, 422, "theme_id: Input should be a valid integer"),
+    ("/no-such-page", {}, 404, "no page at /no-such-page"),
+])
+def test_a_browser_is_answered_with_a_page_and_a_way_back(client, path, params, status, says):
+    page = client.get(path, params=params, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert page.status_code == status and page.headers["content-type"].startswith("text/html")
+    assert says in page.text and '<a href="/">' in page.text
+    as_json = client.get(path, params=params)  # a script asking without text/html gets JSON, as before
+    assert as_json.status_code == status and "detail" in as_json.json()
+    api = client.get("/v1/themes/99999", headers={"Accept": "text/html"})  # the API answers JSON to anyone
+    assert api.headers["content-type"] == "application/json"
+
+
 def test_the_index_downloads_the_themes_it_shows_as_a_spreadsheet(client):
     page = client.get("/", params={"group": "宝妈群", "sort": "growth"}).text
     assert 'href="/themes.csv?group=%E5%AE%9D%E5%A6%88%E7%BE%A4&amp;sort=growth"' in page
