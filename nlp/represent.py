@@ -10,7 +10,7 @@ import numpy as np
 from nlp.cluster import OUTLIER, centroids
 from nlp.demand import VOICING, demand_mix, demand_share
 from nlp.records import ChatMessage, Theme
-from nlp.segment import Segmenter, closes_name, function_word, opens_name
+from nlp.segment import Segmenter, closes_name, light_word, opens_name
 
 
 def class_tfidf(token_lists: Sequence[Sequence[str]], labels: np.ndarray, top: int = 10) -> list[list[str]]:
@@ -18,7 +18,8 @@ def class_tfidf(token_lists: Sequence[Sequence[str]], labels: np.ndarray, top: i
 
     Outliers form one extra background class, so words common everywhere score low.
     A word counts once per message, so one chatty message cannot make a keyword, and function
-    words (总是, 一块: ``nlp.segment.function_word``) are never keywords, so never in a label.
+    words (总是, 一块), discourse words (结果) and numbers glued to their measure word (两个) are
+    never keywords (``nlp.segment.light_word``), so never in a label.
     """
     k = int(labels.max()) + 1 if len(labels) else 0
     counts = [Counter() for _ in range(k + 1)]  # the last one is the background
@@ -32,7 +33,7 @@ def class_tfidf(token_lists: Sequence[Sequence[str]], labels: np.ndarray, top: i
     for c in counts[:k]:
         size = sum(c.values()) or 1
         scores = {w: (n / size) * np.log(1 + average_words / total[w]) for w, n in c.items()
-                  if n >= 2 and not function_word(w)}
+                  if n >= 2 and not light_word(w)}
         keywords.append(sorted(scores, key=lambda w: (-scores[w], w))[:top])
     return keywords
 

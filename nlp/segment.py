@@ -151,6 +151,12 @@ def function_word(word: str) -> bool:
 DISCOURSE = frozenset({"结果", "然后", "后来", "最后", "其实", "感觉", "反正", "果然", "居然", "竟然"})
 
 
+def light_word(word: str) -> bool:
+    """Whether ``word`` says nothing of what a theme is about, so is none of its keywords: a function
+    word, a discourse word (结果) or a word glued to its measure word (两个, 洗个)."""
+    return function_word(word) or word in DISCOURSE or _glued_measure(word)
+
+
 def opens_name(word: str) -> bool:
     """Whether a theme's name may start with ``word``: not a discourse word (结果) nor a verb the HMM
     glued to its measure word (洗个 of 洗个澡). Adverbs may (一直长痘; jieba tags 绝地 of 绝地求生 as one)."""

@@ -31,6 +31,12 @@ def test_class_tfidf_ranks_theme_words_first():
 def test_function_words_are_never_keywords():
     tokens = [["美妆蛋", "总是", "一块", "不匀"], ["美妆蛋", "总是", "一块"], ["总是", "一块", "不匀"], ["天气", "下雨"]]
     assert class_tfidf(tokens, np.array([0, 0, 0, -1])) == [["不匀", "美妆蛋"]]  # 总是 (c), 一块 (a vague m)
+
+
+def test_how_a_story_went_and_counted_things_are_never_keywords():
+    tokens = [["周末", "带狗", "结果", "两个"], ["周末", "带狗", "结果", "两个"], ["带狗", "洗澡", "结果", "两个"],
+              ["天气", "下雨"]]
+    assert class_tfidf(tokens, np.array([0, 0, 0, -1])) == [["带狗", "周末"]]  # 结果 (discourse), 两个 (number + 个)
     assert class_tfidf([["六个月", "辅食"]] * 2, np.array([0, 0])) == [["六个月", "辅食"]]  # an age says something
 
 
