@@ -494,6 +494,9 @@ def labelled(path: Path, text_col: str, label_col: str, limit: int | None) -> tu
         found = read_labelled(path, text_col, label_col, limit)
     except DatasetError as error:
         fail(str(error))
+    if found.numbered:
+        typer.echo("note: no column of that name, so the file is read as having no header row: columns by "
+                   "number from 0, its first row as data", err=True)
     if found.unusable:
         typer.echo(f"note: {found.unusable:,} of {found.rows:,} rows have no text or no label and are left out",
                    err=True)

@@ -27,6 +27,7 @@ class Labelled(NamedTuple):
     labels: list[str]
     rows: int  # rows read from the file
     unusable: int  # of them, rows without a text or a label
+    numbered: bool  # columns named by number: a file without a header row, its first row read as data
 
 
 def read_labelled(path: Path, text_col: str, label_col: str, limit: int | None = None, seed: int = 0) -> Labelled:
@@ -35,7 +36,8 @@ def read_labelled(path: Path, text_col: str, label_col: str, limit: int | None =
     their first rows would hold one label only. The same file, limit and seed draw the same rows."""
     if not path.is_file():
         raise DatasetError(f"{path}: no such file")
-    rows = _rows(path, (text_col, label_col))
+    layout: dict = {}
+    rows = _rows(path, (text_col, label_col), layout)
     first = next(rows, None)
     if first is None:
         raise DatasetError(f"{path}: no rows")
@@ -56,10 +58,11 @@ def read_labelled(path: Path, text_col: str, label_col: str, limit: int | None =
         chosen = np.sort(np.random.default_rng(seed).choice(len(pairs), limit, replace=False))
         pairs = [pairs[i] for i in chosen]
     texts, labels = zip(*pairs)
-    return Labelled(list(texts), list(labels), read, unusable)
+    return Labelled(list(texts), list(labels), read, unusable, layout.get("numbered", False))
 
 
-def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[dict]:
+def _rows(path: Path, columns: tuple[str, ...], layout: dict) -> Iterator[dict]:
+    """The file's rows as dicts; ``layout["numbered"]`` is set when the columns are read by number."""
     with open_text(path, newline="") as handle:
         head = handle.read(4096).lstrip("\ufeff")
         handle.seek(0)
@@ -74,7 +77,7 @@ def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[dict]:
             return
         if not set(columns) <= set(header) and all(c.isdigit() for c in columns):  # no header row: by number
             names = [str(i) for i in range(max(len(header), *(int(c) + 1 for c in columns)))]
-            reader = itertools.chain([header], reader)
+            reader, layout["numbered"] = itertools.chain([header], reader), True
         else:
             names = header
         for row in reader:

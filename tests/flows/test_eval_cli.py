@@ -32,6 +32,7 @@ def test_reader_handles_csv_tsv_jsonl_and_limits(labelled_files):
     csv_path, tsv_path, jsonl_path = labelled_files
     assert read_labelled(csv_path, "text", "label")[1][:2] == ["coffee", "coffee"]
     assert len(read_labelled(tsv_path, "Sentence", "Tag", limit=7)[0]) == 7
+    assert not read_labelled(tsv_path, "Sentence", "Tag").numbered  # a header row names them
     texts, labels, *_ = read_labelled(jsonl_path, "sentence", "label")
     assert len(texts) == 60 and set(labels) == set(TOPICS)
     with pytest.raises(DatasetError, match="no column 'txt'"):
@@ -42,7 +43,10 @@ def test_reader_numbers_the_columns_of_a_file_without_a_header_row(tmp_path):
     path = tmp_path / "titles.tsv"
     path.write_text("低因咖啡豆有吗\tcoffee\n宝宝夜醒怎么办\tbaby\n", encoding="utf-8")
     found = read_labelled(path, "0", "1")
-    assert found.texts == ["低因咖啡豆有吗", "宝宝夜醒怎么办"] and found.labels == ["coffee", "baby"]
+    assert found.texts == ["低因咖啡豆有吗", "宝宝夜醒怎么办"] and found.labels == ["coffee", "baby"] and found.numbered
+    said = CliRunner().invoke(app, ["eval", "demand", "--input", str(path), "--text-col", "0", "--label-col", "1",
+                                    "--negative", "baby"])
+    assert said.exit_code == 0 and "read as having no header row" in said.stderr
     with pytest.raises(DatasetError, match="without a header row, number them from 0"):
         read_labelled(path, "text", "label")
 
