@@ -113,6 +113,14 @@ def ingest(
                        + ", ".join(counts["skipped"][:5]) + (" ..." if len(counts["skipped"]) > 5 else ""))
 
 
+def known_embedder(embedder: str | None) -> None:
+    """Refuse, in one line, an --embedder that names no embedder (before any work starts)."""
+    from nlp.embed import KINDS
+
+    if embedder is not None and embedder not in KINDS:
+        fail(f"unknown embedder {embedder!r}; choose one of {', '.join(KINDS)}")
+
+
 @app.command()
 @one_line_errors
 def run(
@@ -125,10 +133,8 @@ def run(
 ) -> None:
     """Run the nightly flow once, now: themes and member tags for one community."""
     from flows.nightly import nightly, quiet_prefect_logs
-    from nlp.embed import KINDS
 
-    if embedder is not None and embedder not in KINDS:
-        fail(f"unknown embedder {embedder!r}; choose one of {', '.join(KINDS)}")
+    known_embedder(embedder)
     if not verbose:
         quiet_prefect_logs()
     sessions()  # migrate before the flow starts
@@ -518,12 +524,11 @@ def eval_cluster(input: InputOption, text_col: TextCol, label_col: LabelCol, lim
     keywords (jieba) shaping the clusterer's neighbour graph.
     "subthemes" scores the finer level the same way: sub-themes, and themes that do not split."""
     from flows.progress import Steps, report
-    from nlp.embed import KINDS, load_embedder
+    from nlp.embed import load_embedder
     from nlp.evaluation import evaluate_clustering
 
     settings = get_settings()
-    if embedder is not None and embedder not in KINDS:
-        fail(f"unknown embedder {embedder!r}; choose one of {', '.join(KINDS)}")
+    known_embedder(embedder)
     texts, labels = labelled(input, text_col, label_col, limit)
     chosen, warning = load_embedder(embedder or settings.embedder, model or settings.embedding_model,
                                     **settings.embedding_options)

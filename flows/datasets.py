@@ -15,9 +15,6 @@ import numpy as np
 from flows.sources.encoding import open_text
 
 
-JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
-
-
 class DatasetError(Exception):
     """A labelled file that cannot be used (printed as one line)."""
 
@@ -43,7 +40,7 @@ def read_labelled(path: Path, text_col: str, label_col: str, limit: int | None =
         raise DatasetError(f"{path}: no rows")
     missing = [c for c in (text_col, label_col) if c not in first]
     if missing:
-        hint = "" if path.suffix.lower() in JSON_SUFFIXES else " (in a file without a header row, number them from 0)"
+        hint = " (in a file without a header row, number them from 0)" if layout.get("delimited") else ""
         raise DatasetError(f"{path}: no column {', '.join(map(repr, missing))}; columns are "
                            f"{', '.join(map(str, first))}{hint}")
     pairs, read = [], 0
@@ -62,13 +59,15 @@ def read_labelled(path: Path, text_col: str, label_col: str, limit: int | None =
 
 
 def _rows(path: Path, columns: tuple[str, ...], layout: dict) -> Iterator[dict]:
-    """The file's rows as dicts; ``layout["numbered"]`` is set when the columns are read by number."""
+    """The file's rows as dicts. ``layout`` learns how they were read: "delimited" (CSV or TSV, not
+    JSON) and "numbered" (columns by number: no header row)."""
     with open_text(path, newline="") as handle:
         head = handle.read(4096).lstrip("\ufeff")
         handle.seek(0)
         if head.lstrip().startswith(("{", "[")):
             yield from _json_rows(handle, head)
             return
+        layout["delimited"] = True
         delimiter = "\t" if path.suffix.lower() == ".tsv" or head.split("\n", 1)[0].count("\t") else ","
         reader = csv.reader((line.lstrip("\ufeff") if i == 0 else line for i, line in enumerate(handle)),
                             delimiter=delimiter)

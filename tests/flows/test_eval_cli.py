@@ -37,6 +37,8 @@ def test_reader_handles_csv_tsv_jsonl_and_limits(labelled_files):
     assert len(texts) == 60 and set(labels) == set(TOPICS)
     with pytest.raises(DatasetError, match="no column 'txt'"):
         read_labelled(csv_path, "txt", "label")
+    with pytest.raises(DatasetError, match=r"columns are sentence, label$"):  # JSON rows name their fields
+        read_labelled(jsonl_path, "txt", "label")
 
 
 def test_reader_numbers_the_columns_of_a_file_without_a_header_row(tmp_path):
@@ -97,6 +99,9 @@ def test_eval_errors_are_one_line(tmp_path, labelled_files):
     missing = CliRunner().invoke(app, ["eval", "cluster", "--input", str(tmp_path / "nope.csv"), "--text-col", "t",
                                        "--label-col", "l"])
     assert missing.exit_code == 1 and missing.output.startswith("error:") and len(missing.output.splitlines()) == 1
+    unknown = CliRunner().invoke(app, ["eval", "cluster", "--input", str(labelled_files[0]), "--text-col", "text",
+                                       "--label-col", "label", "--embedder", "bert"])
+    assert unknown.exit_code == 1 and unknown.output == "error: unknown embedder 'bert'; choose one of auto, lsa, st, e5\n"
 
 
 def test_eval_demand_with_binary_or_named_negative_labels(tmp_path):
