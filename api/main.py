@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import KeyCache, document_keys
+from api.head import HeadAsGet
 from api.readers import reader
 from api.routes import communities, members, pages, tags, themes
 from models.db import open_store
@@ -65,4 +66,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, prefix="/v1")
     app.include_router(pages.router)
     document_keys(app)
+    app.add_middleware(HeadAsGet)
     return app

@@ -173,3 +173,16 @@ def test_with_browser_keys_the_page_asks_for_a_key_and_shows_only_its_community(
 def test_without_browser_keys_the_page_needs_no_key(client):
     page = client.get("/")
     assert page.status_code == 200 and shown(page.text) == {"低因", "湿疹", "辅食"} and "Sign out" not in page.text
+
+
+def test_head_is_answered_as_get_without_a_body(client, sessions):
+    """What an uptime check or `curl -I` sends: the GET's status and headers, no body."""
+    with sessions() as session:
+        eczema = session.scalar(select(Theme.id).where(Theme.label == "湿疹"))
+    for path in ("/health", "/", f"/themes/{eczema}", "/themes.csv", f"/themes/{eczema}/messages.csv"):
+        got, head = client.get(path), client.head(path)
+        assert head.status_code == got.status_code == 200 and head.content == b"", path
+        assert head.headers["content-type"] == got.headers["content-type"], path
+        assert head.headers["content-length"] == str(len(got.content)), path
+    assert client.head("/themes/999").status_code == 404
+    assert client.head("/hide").status_code == 404 and client.head("/", params={"since": "x"}).status_code == 422
