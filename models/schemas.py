@@ -92,6 +92,7 @@ class ThemeMessage(BaseModel):
     sent_at: datetime
     text: str
     score: float
+    subtheme: str | None = None  # the key of its sub-theme (see the theme's subthemes); None when in none
 
 
 class ThemeMessagesPage(BaseModel):

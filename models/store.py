@@ -284,8 +284,10 @@ def save_themes(session: Session, run: Run, themes: Sequence, past_ids: Sequence
     ids = []
     for theme, past_id, act in zip(themes, past_ids, activities, strict=True):
         row = previous.pop(past_id, None) if past_id is not None else None
-        past_subthemes = []
+        past_subthemes, past_messages = [], {}
         if row is not None:
+            past_messages = dict(session.execute(select(ThemeMessage.message_id, ThemeMessage.subtheme)
+                                                 .where(ThemeMessage.theme_id == row.id)).all())
             session.execute(delete(ThemeMessage).where(ThemeMessage.theme_id == row.id))
             row.runs_seen += 1
             past_subthemes = keyed_subthemes(row)
@@ -301,11 +303,14 @@ def save_themes(session: Session, run: Run, themes: Sequence, past_ids: Sequence
         row.is_demand = theme.demand_share >= min_demand_share
         row.lifecycle, row.emerging, row.growth = act.lifecycle, act.emerging, act.growth
         row.recent_voices, row.prior_voices = act.recent_voices, act.prior_voices
-        row.subthemes = keep_subtheme_keys(past_subthemes, [dict(sub) for sub in theme.subthemes], str(run.id))
+        subthemes = keep_subtheme_keys(past_subthemes, theme.subthemes, str(run.id), past_messages)
+        row.subthemes = [{k: v for k, v in sub.items() if k != "message_ids"} for sub in subthemes]
         session.add(row)
         session.flush()
+        part = {m: sub["key"] for sub in subthemes for m in sub.get("message_ids", ())}
         insert_rows(session, ThemeMessage.__table__, [
-            dict(theme_id=row.id, message_id=m, score=s) for m, s in zip(theme.message_ids, theme.scores)])
+            dict(theme_id=row.id, message_id=m, score=s, subtheme=part.get(m))
+            for m, s in zip(theme.message_ids, theme.scores)])
         ids.append(row.id)
     for stale in previous.values():
         stale.active = False
@@ -562,20 +567,21 @@ def hide_theme(session: Session, theme: Theme, hidden: bool = True) -> bool:
 
 
 def theme_messages(session: Session, theme_id: int, limit: int | None, offset: int, search: str | None = None, *,
-                   group: str | None = None, since: datetime | None = None, until: datetime | None = None
-                   ) -> tuple[int, list]:
+                   group: str | None = None, since: datetime | None = None, until: datetime | None = None,
+                   subtheme: str | None = None) -> tuple[int, list]:
     """(how many, a page oldest first) of the theme's messages; with ``search``, of those holding every word of it;
-    with ``group``, ``since`` or ``until``, of those sent there and then."""
+    with ``group``, ``since`` or ``until``, of those sent there and then; with ``subtheme`` (a key), of that
+    sub-theme's. Each row: id, sender id, name, group, time, text, score, sub-theme key."""
     where = ThemeFilter(search=search, group=group, since=since, until=until)  # bounds in UTC
     which = [ThemeMessage.theme_id == theme_id, *(_says(Message.text, term) for term in search_terms(search)),
-             *_sent_within(where)]
+             *_sent_within(where), *([ThemeMessage.subtheme == subtheme] if subtheme is not None else [])]
     counted = select(func.count()).select_from(ThemeMessage).where(*which)
     if len(which) > 1:  # the bare count needs no message row
         counted = counted.join(Message, Message.id == ThemeMessage.message_id).join(Group, Group.id == Message.group_id)
     total = session.scalar(counted)
     rows = session.execute(
         select(Message.id, Member.sender_id, Message.sender_name, Group.name, Message.sent_at, Message.text,
-               ThemeMessage.score)
+               ThemeMessage.score, ThemeMessage.subtheme)
         .join(ThemeMessage, ThemeMessage.message_id == Message.id).join(Member, Member.id == Message.member_id)
         .join(Group, Group.id == Message.group_id).where(*which)
         .order_by(Message.sent_at, Message.id).limit(limit).offset(offset)

@@ -154,6 +154,7 @@ class ThemeMessage(Base):
     theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
     score: Mapped[float] = mapped_column(Float, default=1.0)
+    subtheme: Mapped[str | None] = mapped_column(String(32))  # the key of its sub-theme, if the theme splits
 
 
 class MemberTag(Base):

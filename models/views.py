@@ -124,18 +124,22 @@ def themes_csv(session: Session, themes: list[ThemePublic], timezone: str) -> st
     return _spreadsheet([THEME_COLUMNS, *rows])
 
 
-MESSAGE_COLUMNS = ("theme_id", "theme", "message_id", "time", "group", "member_id", "member", "text")
+MESSAGE_COLUMNS = ("theme_id", "theme", "subtheme", "message_id", "time", "group", "member_id", "member", "text")
 
 
 def theme_messages_csv(session: Session, theme_id: int, timezone: str, community_id: int | None = None,
                        **within) -> str:
-    """Every message of a theme (``within``: search, group, since, until, as for a page), oldest first, as a
-    spreadsheet the product team can read and mark up: times in ``timezone`` (``_spreadsheet``)."""
+    """Every message of a theme (``within``: search, group, since, until, subtheme, as for a page), oldest first,
+    as a spreadsheet the product team can read and mark up: its sub-theme by label, times in ``timezone``
+    (``_spreadsheet``)."""
     theme = _theme(session, theme_id, community_id)
+    _known_subtheme(theme, within.get("subtheme"))
+    labels = {sub["key"]: sub["label"] for sub in store.keyed_subthemes(theme)}
     zone = ZoneInfo(timezone)
     _, rows = store.theme_messages(session, theme_id, None, 0, **within)
-    lines = [(theme.id, theme.label, i, store.utc(sent).astimezone(zone).strftime("%Y-%m-%d %H:%M"), group, member,
-              name, text) for i, member, name, group, sent, text, _ in rows]
+    lines = [(theme.id, theme.label, labels.get(key, ""), i,
+              store.utc(sent).astimezone(zone).strftime("%Y-%m-%d %H:%M"), group, member, name, text)
+             for i, member, name, group, sent, text, _, key in rows]
     return _spreadsheet([MESSAGE_COLUMNS, *lines])
 
 
@@ -151,17 +155,25 @@ def _theme(session: Session, theme_id: int, community_id: int | None = None) -> 
     return theme
 
 
-def _messages(session: Session, theme_id: int, limit: int, offset: int,
+def _known_subtheme(theme: Theme, key: str | None) -> None:
+    """A sub-theme asked for by key must be one of the theme's (each run recomputes them)."""
+    if key is not None and key not in {sub["key"] for sub in store.keyed_subthemes(theme)}:
+        raise NotFound(f"theme {theme.id} has no sub-theme {key!r} (sub-themes are recomputed by each run: "
+                       f"read the theme for tonight's keys)")
+
+
+def _messages(session: Session, theme: Theme, limit: int, offset: int,
               **within) -> tuple[int, list[ThemeMessage]]:
-    total, rows = store.theme_messages(session, theme_id, limit, offset, **within)
+    _known_subtheme(theme, within.get("subtheme"))
+    total, rows = store.theme_messages(session, theme.id, limit, offset, **within)
     return total, [ThemeMessage(message_id=i, member=member, sender_name=name, group=group, sent_at=store.utc(sent),
-                                text=text, score=round(score, 4))
-                   for i, member, name, group, sent, text, score in rows]
+                                text=text, score=round(score, 4), subtheme=key)
+                   for i, member, name, group, sent, text, score, key in rows]
 
 
 def theme_detail(session: Session, theme_id: int, limit: int = 50, offset: int = 0,
                  community_id: int | None = None, **within) -> ThemeDetail:
-    """The theme with a page of its messages (``within``: search, group, since, until; see
+    """The theme with a page of its messages (``within``: search, group, since, until, subtheme; see
     ``store.theme_messages``)."""
     theme = _theme(session, theme_id, community_id)
     community = session.get(Community, theme.community_id).name
@@ -172,7 +184,7 @@ def theme_detail(session: Session, theme_id: int, limit: int = 50, offset: int =
         return [Quote(message_id=m.id, sender_name=m.sender_name, sent_at=store.utc(m.sent_at), text=m.text)
                 for i in ids if (m := quoted.get(i))]
 
-    total, page = _messages(session, theme_id, limit, offset, **within)
+    total, page = _messages(session, theme, limit, offset, **within)
     return ThemeDetail(
         **theme_public(theme, community).model_dump(), quotes=quotes(theme.quotes),
         groups=[GroupVoices(group=g, messages=n, voices=v) for g, n, v in store.theme_groups(session, theme_id)],
@@ -183,8 +195,7 @@ def theme_detail(session: Session, theme_id: int, limit: int = 50, offset: int =
 
 def theme_messages(session: Session, theme_id: int, limit: int = 50, offset: int = 0,
                    community_id: int | None = None, **within) -> ThemeMessagesPage:
-    _theme(session, theme_id, community_id)
-    total, page = _messages(session, theme_id, limit, offset, **within)
+    total, page = _messages(session, _theme(session, theme_id, community_id), limit, offset, **within)
     return ThemeMessagesPage(theme_id=theme_id, data=page, total=total, offset=offset, limit=limit)
 
 

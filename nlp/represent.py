@@ -210,7 +210,7 @@ def subthemes(idx: np.ndarray, sub_labels: np.ndarray, messages: Sequence[ChatMe
               segmenter: Segmenter | None, phrase_sample: int, keywords: int = 5,
               core: np.ndarray | None = None) -> list[dict]:
     """A theme's sub-themes, largest first, each named by the words that set it apart from its
-    siblings (c-TF-IDF within the theme): label, keywords, messages, voices, 3 quotes; named and
+    siblings (c-TF-IDF within the theme): label, keywords, messages, voices, 3 quotes, its message ids; named and
     quoted by its ``core`` rows, as themes are (``represent``). One whose members share no word is
     left out, and so are rows in no sub-theme (OUTLIER); a theme left with one named part lists none."""
     inside = sub_labels >= 0
@@ -232,5 +232,5 @@ def subthemes(idx: np.ndarray, sub_labels: np.ndarray, messages: Sequence[ChatMe
         quotes = speakers[pick_quotes(vectors[speakers], [messages[i].text for i in speakers], n=3, least=2)]
         voices = {m.member for m in members} | {e for m in members for e in echoed_by.get(m.id, ())}
         found.append({"label": label, "keywords": list(words), "messages": len(members), "voices": len(voices),
-                      "quotes": [messages[q].id for q in quotes]})
+                      "quotes": [messages[q].id for q in quotes], "message_ids": [m.id for m in members]})
     return sorted(found, key=lambda sub: -sub["messages"]) if len(found) >= 2 else []

@@ -2,7 +2,8 @@
 where each stands in its life (new, growing, stable, fading)."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, get_args
@@ -53,16 +54,33 @@ def match_themes(past: Sequence[PastTheme], themes: Sequence[Theme], vectors: np
 
 
 def keep_subtheme_keys(past: Sequence[dict], subthemes: Sequence[dict], new_prefix: str,
-                       min_overlap: float = 0.3) -> list[dict]:
-    """The sub-themes with a ``key`` each: the key of the continued theme's previous sub-theme whose
-    keywords they overlap most (Jaccard >= ``min_overlap``; one-to-one, best pairs first), else a
-    new one, ``new_prefix`` + its place (the run's id, so no key is ever given twice). Each of ``past``
-    carries its key (``store.keyed_subthemes`` gives keys to those stored before keys)."""
-    pairs = sorted(((jaccard(p["keywords"], sub["keywords"]), -number, i, p["key"])
-                    for number, p in enumerate(past) for i, sub in enumerate(subthemes)), reverse=True)
+                       past_messages: Mapping[int, str | None] | None = None, min_overlap: float = 0.3) -> list[dict]:
+    """The sub-themes with a ``key`` each: the key of the continued theme's previous sub-theme they
+    continue, else a new one, ``new_prefix`` + its place (the run's id, so no key is ever given twice).
+
+    As themes are matched (``match_themes``), two signals, one-to-one, best pairs first: the overlap of
+    messages and the overlap of keywords (Jaccard each); a pair qualifies when either reaches
+    ``min_overlap`` and ranks by their sum. Messages are counted among those the theme held the night
+    before (``past_messages``: message id -> the key of its sub-theme then, None for none), so that
+    tonight's new messages do not dilute a sub-theme that kept its old ones. Each of ``past`` carries
+    its key (``store.keyed_subthemes`` gives keys to those stored before keys)."""
+    before = past_messages or {}
+    sizes = Counter(key for key in before.values() if key is not None)
+
+    def shared(key: str, sub: dict) -> float:
+        held = [before[m] for m in sub.get("message_ids", ()) if m in before]
+        both = held.count(key)
+        return both / max(1, len(held) + sizes[key] - both)
+
+    pairs = []
+    for number, p in enumerate(past):
+        for i, sub in enumerate(subthemes):
+            messages, words = shared(p["key"], sub), jaccard(p["keywords"], sub["keywords"])
+            if max(messages, words) >= min_overlap:
+                pairs.append((messages + words, -number, i, p["key"]))
     keys: list[str | None] = [None] * len(subthemes)
-    for overlap, _number, i, key in pairs:
-        if overlap >= min_overlap and keys[i] is None and key not in keys:
+    for _score, _number, i, key in sorted(pairs, reverse=True):
+        if keys[i] is None and key not in keys:
             keys[i] = key
     return [sub | {"key": key or f"{new_prefix}.{i + 1}"} for i, (sub, key) in enumerate(zip(subthemes, keys))]
 

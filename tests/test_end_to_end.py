@@ -1,5 +1,7 @@
 """The user's path on the shipped sample: CLI ingest and run, then the HTTP API, on both stores."""
+import csv
 import html
+import io
 import json
 import os
 import socket
@@ -163,8 +165,22 @@ def check_subthemes(client, themes: list[dict]) -> None:
         own = {m["message_id"] for m in detail["messages_page"]}
         assert all(1 <= len(s["quotes"]) <= 3 and {q["message_id"] for q in s["quotes"]} <= own for s in subs)
         assert all(s["label"] and s["keywords"] and 0 < s["voices"] <= detail["voices"] for s in subs)
-    page = client.get(f"/themes/{split[0]['id']}").text
-    assert "细分需求" in page and all(html.escape(s["label"]) in page for s in split[0]["subthemes"])
+        by_key = {m["message_id"]: m["subtheme"] for m in detail["messages_page"]}
+        for sub in subs:  # each sub-theme's messages, by its key
+            read = client.get(f"/v1/themes/{detail['id']}/messages", params={"subtheme": sub["key"], "limit": 500}).json()
+            assert read["total"] == sub["messages"] == len(read["data"])
+            assert all(m["subtheme"] == sub["key"] == by_key[m["message_id"]] for m in read["data"])
+            assert {q["message_id"] for q in sub["quotes"]} <= {m["message_id"] for m in read["data"]}
+    first, sub = split[0], split[0]["subthemes"][0]
+    page = client.get(f"/themes/{first['id']}").text
+    assert "细分需求" in page and all(html.escape(s["label"]) in page for s in first["subthemes"])
+    assert f'href="/themes/{first["id"]}?subtheme={sub["key"]}#messages"' in page
+    part = client.get(f"/themes/{first['id']}", params={"subtheme": sub["key"]}).text
+    assert f"of 细分 {html.escape(sub['label'])}" in part and f"({sub['messages']} of {first['messages']})" in part
+    sheet = client.get(f"/themes/{first['id']}/messages.csv", params={"subtheme": sub["key"]}).content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(sheet)))
+    assert len(rows) == sub["messages"] and {r["subtheme"] for r in rows} == {sub["label"]}
+    assert client.get(f"/v1/themes/{first['id']}/messages", params={"subtheme": "0.0"}).status_code == 404
 
 
 def free_port() -> int:

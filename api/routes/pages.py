@@ -140,19 +140,21 @@ class Chosen:
 
 @dataclass
 class Within:
-    """The part of a theme's messages its page and spreadsheet show: the index's search, group and days."""
+    """The part of a theme's messages its page and spreadsheet show: the index's search, group and days, or
+    one of its sub-themes."""
 
     q: Annotated[Blank[str], Query(max_length=200)] = None
     group: Blank[str] = None
     since: Blank[date] = None
     until: Blank[date] = None
+    subtheme: Annotated[Blank[str], Query(max_length=32)] = None
 
     def __post_init__(self):
         self.q = searched(self.q)
 
     def filters(self) -> dict:
         since, until = views.day_bounds(self.since, self.until, get_settings().timezone)
-        return {"search": self.q, "group": self.group, "since": since, "until": until}
+        return {"search": self.q, "group": self.group, "since": since, "until": until, "subtheme": self.subtheme}
 
     def query(self) -> str:
         """As a query string ("" when it is all of them), for the links that keep it."""

@@ -18,6 +18,9 @@ Search = Annotated[str | None, Query(max_length=200, description=(
     "Words, split at spaces: only themes whose label, or one of whose messages, holds every one (any case)."))]
 MessageSearch = Annotated[str | None, Query(max_length=200, description=(
     "Words, split at spaces: only the messages that hold every one (any case)."))]
+SubthemeKey = Annotated[str | None, Query(max_length=32, description=(
+    "Only the messages of this sub-theme (its key, from the theme's subthemes); 404 when the theme has none "
+    "such tonight."))]
 
 
 @router.get("/themes")
@@ -55,9 +58,9 @@ def read_themes(
 @router.get("/themes/{theme_id}")
 def read_theme(session: SessionDep, scope: ScopeDep, theme_id: int,
                limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Offset = 0,
-               q: MessageSearch = None) -> ThemeDetail:
+               q: MessageSearch = None, subtheme: SubthemeKey = None) -> ThemeDetail:
     """One theme: label, keywords, quotes, sentiment, voices, lifecycle, its sub-themes and a page of its messages."""
-    return views.theme_detail(session, theme_id, limit, offset, scope.community_id, search=q)
+    return views.theme_detail(session, theme_id, limit, offset, scope.community_id, search=q, subtheme=subtheme)
 
 
 @router.get("/themes/{theme_id}/trend")
@@ -75,8 +78,9 @@ def read_theme_messages(session: SessionDep, scope: ScopeDep, theme_id: int,
                                                                             "this time (without a zone, UTC).")] = None,
                         until: Annotated[datetime | None, Query(description="Only its messages sent at or before "
                                                                             "this time.")] = None,
+                        subtheme: SubthemeKey = None,
                         ) -> ThemeMessagesPage:
     """The theme's messages, oldest first, a page at a time (``total`` says how many there are); the same group
     and window as a ``/v1/themes`` call give the messages its ``matched`` counted."""
     return views.theme_messages(session, theme_id, limit, offset, scope.community_id, search=q, group=group,
-                                since=since, until=until)
+                                since=since, until=until, subtheme=subtheme)

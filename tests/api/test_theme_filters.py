@@ -183,7 +183,7 @@ def test_a_time_window_counts_each_themes_messages_in_it(database_url, sessions)
     assert f'href="/themes/{eczema}?group=%E5%AE%9D%E5%A6%88%E7%BE%A4&amp;since=2026-10-04"' in index
     detail = browser.get(f"/themes/{eczema}", params={"group": "宝妈群", "since": "2026-10-04"}).text
     assert "in 宝妈群 · 2026-10-04 → " in detail and "(1 of 2)" in detail and "湿疹反复" in detail
-    assert "湿疹好难受" not in detail.split("<h2>消息")[1]  # 3 October: outside the days chosen
+    assert "湿疹好难受" not in detail.split('<h2 id="messages">消息')[1]  # 3 October: outside the days chosen
     assert f'href="/themes/{eczema}/messages.csv?group=%E5%AE%9D%E5%A6%88%E7%BE%A4&amp;since=2026-10-04"' in detail
     sheet = browser.get(f"/themes/{eczema}/messages.csv", params={"group": "宝妈群", "since": "2026-10-04"})
     assert [row["text"] for row in csv.DictReader(io.StringIO(sheet.content.decode("utf-8-sig")))] == ["湿疹反复"]

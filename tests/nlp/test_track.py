@@ -83,3 +83,24 @@ def test_subthemes_keep_their_keys_while_their_words_persist():
     assert [s["key"] for s in keyed] == ["3.2", "9.2", "9.3", "3.1"]  # one to one, the closest pair first
     assert [s["label"] for s in keyed] == [s["label"] for s in tonight]
     assert [s["key"] for s in keep_subtheme_keys([], tonight[:2], "9")] == ["9.1", "9.2"]  # a new theme: all new
+
+
+def test_a_subtheme_that_keeps_its_messages_keeps_its_key_when_its_words_change():
+    past = [{"key": "3.1", "keywords": ["寄养", "笼子"]}, {"key": "3.2", "keywords": ["上门", "喂猫"]}]
+    before = {1: "3.1", 2: "3.1", 3: "3.1", 4: "3.2", 5: "3.2", 6: "3.2", 7: None, 15: None}
+    tonight = [
+        # 3.1's messages and as many new ones (8-10 were not in the theme last night): its words moved on
+        {"label": "寄养太贵", "keywords": ["价格", "一天"], "message_ids": [1, 2, 3, 8, 9, 10]},
+        # 3.2's words, but messages from elsewhere: the words still carry it
+        {"label": "上门喂猫", "keywords": ["上门", "喂猫", "换水"], "message_ids": [7, 11]},
+        # one of 3.2's messages beside one of the theme's others: too little shared (1 of 4, under 0.3)
+        {"label": "疫苗本", "keywords": ["疫苗", "证明"], "message_ids": [4, 15, 12, 13]},
+    ]
+    keyed = keep_subtheme_keys(past, tonight, "9", before)
+    assert [s["key"] for s in keyed] == ["3.1", "3.2", "9.3"]
+    assert keep_subtheme_keys(past, tonight[2:], "9", before)[0]["key"] == "9.1"
+    assert [s["key"] for s in keep_subtheme_keys(past, tonight, "9")] == ["9.1", "3.2", "9.3"]  # by words alone
+    # a pair sharing both messages and words ranks above one sharing words only
+    twins = [{"label": "a", "keywords": ["上门", "喂猫"], "message_ids": [11]},
+             {"label": "b", "keywords": ["上门", "喂猫"], "message_ids": [4, 5, 6]}]
+    assert [s["key"] for s in keep_subtheme_keys(past, twins, "9", before)] == ["9.1", "3.2"]
