@@ -18,8 +18,9 @@ def class_tfidf(token_lists: Sequence[Sequence[str]], labels: np.ndarray, top: i
 
     Outliers form one extra background class, so words common everywhere score low.
     A word counts once per message, so one chatty message cannot make a keyword, and function
-    words (总是, 一块), discourse words (结果) and numbers glued to their measure word (两个) are
-    never keywords (``nlp.segment.light_word``), so never in a label.
+    words (总是, 一块), discourse words (结果), numbers glued to their measure word (两个), place words
+    of position only (以上, 后面) and pronouns the HMM glued to a verb (我点) are never keywords
+    (``nlp.segment.light_word``), so never in a label.
     """
     k = int(labels.max()) + 1 if len(labels) else 0
     counts = [Counter() for _ in range(k + 1)]  # the last one is the background

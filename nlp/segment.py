@@ -151,10 +151,18 @@ def function_word(word: str) -> bool:
 DISCOURSE = frozenset({"结果", "然后", "后来", "最后", "其实", "感觉", "反正", "果然", "居然", "竟然"})
 
 
+#: the morphemes of place words that say only where (以上, 后面, 之前), not what (附近, 北方 and 楼下 keep a thing)
+POSITION = frozenset("上下前后左右里外内中间面边头旁侧底之以")
+#: a pronoun or question word the HMM glues to the verb after it in chat (我来, 我点, 你播, 哪有)
+PRONOUN = frozenset("我你他她它咱哪谁")
+
+
 def light_word(word: str) -> bool:
     """Whether ``word`` says nothing of what a theme is about, so is none of its keywords: a function
-    word, a discourse word (结果) or a word glued to its measure word (两个, 洗个)."""
-    return function_word(word) or word in DISCOURSE or _glued_measure(word)
+    word, a discourse word (结果), a word glued to its measure word (两个, 洗个), a place word made of
+    position morphemes only (以上, 后面) or a pronoun the HMM glued to its verb (我来, 你播)."""
+    return (function_word(word) or word in DISCOURSE or _glued_measure(word) or word in _tagged_words()[3]
+            or _glued_pronoun(word))
 
 
 def opens_name(word: str) -> bool:
@@ -166,7 +174,7 @@ def opens_name(word: str) -> bool:
 def closes_name(word: str) -> bool:
     """Whether a theme's name may end with ``word``: not an adverb (满减到底), a number (放假两只) or a
     verb glued to its measure word."""
-    _, adverbs, numbers = _tagged_words()
+    _, adverbs, numbers, *_ = _tagged_words()
     return word not in adverbs and word not in numbers and not _glued_measure(word)
 
 
@@ -174,12 +182,18 @@ def _glued_measure(word: str) -> bool:
     return len(word) > 1 and word.endswith("个")
 
 
+def _glued_pronoun(word: str) -> bool:
+    """Two characters, a pronoun first, that jieba's dictionary does not hold (它们 and 哪里 it does)."""
+    return len(word) == 2 and word[0] in PRONOUN and word not in _tagged_words()[4]
+
+
 @lru_cache(maxsize=1)
-def _tagged_words() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    """Function words, adverbs and numbers of jieba's dictionary."""
+def _tagged_words() -> tuple[frozenset[str], ...]:
+    """Of jieba's dictionary: function words, adverbs, numbers, place words of position morphemes only,
+    and its two-character words that start with a pronoun."""
     import jieba
 
-    function, adverbs, numbers = set(), set(), set()
+    function, adverbs, numbers, positions, pronoun_led = set(), set(), set(), set(), set()
     with jieba.get_dict_file() as lines:  # "word freq tag" per line
         for line in lines:
             word, _, tag = line.decode("utf-8").split()
@@ -189,7 +203,11 @@ def _tagged_words() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
                 adverbs.add(word)
             elif tag == "m":
                 numbers.add(word)
-    return frozenset(function), frozenset(adverbs), frozenset(numbers)
+            elif tag == "f" and set(word) <= POSITION:
+                positions.add(word)
+            if len(word) == 2 and word[0] in PRONOUN:
+                pronoun_led.add(word)
+    return frozenset(function), frozenset(adverbs), frozenset(numbers), frozenset(positions), frozenset(pronoun_led)
 
 
 def _jieba_tokenizer(cache_file: Path | None):

@@ -40,6 +40,14 @@ def test_how_a_story_went_and_counted_things_are_never_keywords():
     assert class_tfidf([["六个月", "辅食"]] * 2, np.array([0, 0])) == [["六个月", "辅食"]]  # an age says something
 
 
+def test_where_without_what_and_a_pronoun_glued_to_its_verb_are_never_keywords():
+    """Live-stream comments (../shared/data/livechat) named themes 以上·五级 and 后面·花海, and listed 我点, 你播."""
+    tokens = [["后面", "花海", "我点"], ["后面", "花海", "你播", "楼下"], ["以上", "花海", "附近", "我点", "你播"],
+              ["附近", "楼下", "以上"], ["天气", "下雨"]]
+    assert class_tfidf(tokens, np.array([0, 0, 0, 0, -1])) == [["花海", "楼下", "附近"]]  # where, with a thing there
+    assert class_tfidf([["我们", "它们", "哪里"]] * 2, np.array([0, 0])) == [[]]  # pronouns, as function words
+
+
 def test_label_keeps_spoken_order():
     assert label_for(["素颜", "伪"], [["伪", "素颜"], ["伪", "素颜"]]) == "伪素颜"
     assert label_for(["湿疹"], [["湿疹"]]) == "湿疹"
