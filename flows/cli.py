@@ -530,6 +530,8 @@ def eval_cluster(input: InputOption, text_col: TextCol, label_col: LabelCol, lim
     settings = get_settings()
     known_embedder(embedder)
     texts, labels = labelled(input, text_col, label_col, limit)
+    if len(set(labels)) < 2:  # one label: NMI and ARI read 1.0 or 0.0 whatever the themes are
+        fail(f"{input}: every row drawn has the label {labels[0]!r}: comparing themes with labels needs two or more")
     chosen, warning = load_embedder(embedder or settings.embedder, model or settings.embedding_model,
                                     **settings.embedding_options)
     if warning:

@@ -102,6 +102,12 @@ def test_eval_errors_are_one_line(tmp_path, labelled_files):
     unknown = CliRunner().invoke(app, ["eval", "cluster", "--input", str(labelled_files[0]), "--text-col", "text",
                                        "--label-col", "label", "--embedder", "bert"])
     assert unknown.exit_code == 1 and unknown.output == "error: unknown embedder 'bert'; choose one of auto, lsa, st, e5\n"
+    one = tmp_path / "one.csv"  # one label scored NMI 1.0 (and a single row warned from inside sklearn)
+    one.write_text("text,label\n手机壳好看,a\n手机壳太滑,a\n", encoding="utf-8")
+    single = CliRunner().invoke(app, ["eval", "cluster", "--input", str(one), "--text-col", "text", "--label-col",
+                                      "label", "--embedder", "lsa"])
+    assert single.exit_code == 1 and single.output == (
+        f"error: {one}: every row drawn has the label 'a': comparing themes with labels needs two or more\n")
 
 
 def test_eval_demand_with_binary_or_named_negative_labels(tmp_path):
