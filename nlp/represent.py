@@ -41,11 +41,13 @@ def class_tfidf(token_lists: Sequence[Sequence[str]], labels: np.ndarray, top: i
 
 def label_for(keywords: Sequence[str], token_lists: Sequence[Sequence[str]]) -> str:
     """A short phrase: the two top keywords that may stand in a name (no adverb, number or discourse
-    word: 结果, 到底, 两只), in the order members usually say them."""
+    word: 结果, 到底, 两只), in the order members usually say them; the second says something the first
+    does not (not 直播·直播间 nor 落地就醒·落地: neither holds the other)."""
     keywords = [w for w in keywords if opens_name(w) and closes_name(w)] or keywords
-    if len(keywords) == 1:
-        return keywords[0]
-    a, b = keywords[0], keywords[1]
+    a = keywords[0]
+    b = next((w for w in keywords[1:] if w not in a and a not in w), None)
+    if b is None:
+        return a
     a_first = sum(1 for t in token_lists if a in t and b in t and t.index(a) < t.index(b))
     b_first = sum(1 for t in token_lists if a in t and b in t and t.index(b) < t.index(a))
     return f"{a}{b}" if a_first >= b_first and a_first else f"{b}{a}" if b_first else f"{a}·{b}"

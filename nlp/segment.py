@@ -171,11 +171,16 @@ def opens_name(word: str) -> bool:
     return word not in DISCOURSE and not _glued_measure(word)
 
 
+#: verbs that wait for the verb they govern (jieba tags them plain v): a name does not end on one (优惠不能)
+MODALS = frozenset({"不能", "可以", "能够", "应该", "需要", "不会", "不想", "想要", "能不能", "可不可以", "会不会",
+                    "要不要", "想不想"})
+
+
 def closes_name(word: str) -> bool:
-    """Whether a theme's name may end with ``word``: not an adverb (满减到底), a number (放假两只) or a
-    verb glued to its measure word."""
+    """Whether a theme's name may end with ``word``: not an adverb (满减到底), a number (放假两只), a
+    modal verb (优惠不能) or a verb glued to its measure word."""
     _, adverbs, numbers, *_ = _tagged_words()
-    return word not in adverbs and word not in numbers and not _glued_measure(word)
+    return word not in adverbs and word not in numbers and word not in MODALS and not _glued_measure(word)
 
 
 def _glued_measure(word: str) -> bool:

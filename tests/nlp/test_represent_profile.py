@@ -51,6 +51,10 @@ def test_where_without_what_and_a_pronoun_glued_to_its_verb_are_never_keywords()
 def test_label_keeps_spoken_order():
     assert label_for(["素颜", "伪"], [["伪", "素颜"], ["伪", "素颜"]]) == "伪素颜"
     assert label_for(["湿疹"], [["湿疹"]]) == "湿疹"
+    # the second word says something the first does not: 直播·直播间 and 落地就醒·落地 (live chat, the sample)
+    assert label_for(["直播", "直播间", "带货"], [["直播", "带货"], ["直播间"], ["带货", "直播"]]) == "直播带货"
+    assert label_for(["落地就醒", "落地", "午觉"], [["落地就醒"], ["午觉", "落地"]]) == "落地就醒·午觉"
+    assert label_for(["主播", "女主播"], [["女主播"]]) == "主播"
 
 
 def test_names_neither_start_nor_end_on_adverbs_numbers_discourse_words_or_glued_measure_words():
@@ -62,6 +66,8 @@ def test_names_neither_start_nor_end_on_adverbs_numbers_discourse_words_or_glued
     bath = [["洗个", "澡", "结果", "周末", "人"], ["结果", "周末", "排队"], ["周末", "带狗", "洗澡"], ["带狗", "洗澡"]]
     assert label_for(["洗澡", "结果", "洗个", "带狗", "两个"], bath) == "带狗洗澡"
     assert label_for(["结果"], [["结果"]]) == "结果"  # nothing better to say: the word itself
+    coupons = [["优惠", "不能", "用"], ["优惠券", "不能", "叠加"], ["有", "优惠", "吗"], ["优惠", "价格"]]  # real shop chat
+    assert label_for(["优惠", "优惠券", "不能", "价格"], coupons) == "优惠价格"  # not 优惠不能
 
 
 def test_quotes_skip_repeats():
