@@ -36,7 +36,7 @@ class Theme:
     echo_members: list[str] = field(default_factory=list)  # members who only echoed ("+1", "同求") its messages
     demand_type: str = "chat"  # its most frequent demand-voicing type (else its most frequent type)
     sentiment_mix: dict[str, float] = field(default_factory=dict)  # negative / neutral / positive shares
-    #: the finer demands inside it, largest first: label, keywords, messages, voices, quotes and message_ids (message ids)
+    #: the finer demands inside it, largest first: label, keywords, messages, voices, quotes, message_ids (ids)
     subthemes: list[dict] = field(default_factory=list)
 
     @property

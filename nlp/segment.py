@@ -27,7 +27,7 @@ import sys
 from collections.abc import Container, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 DICTS = Path(__file__).resolve().parents[1] / "data" / "dicts"
 WORDLIKE = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]{2,}")
@@ -144,7 +144,7 @@ def function_word(word: str) -> bool:
     """Whether jieba's dictionary tags ``word`` as a function word (``FUNCTION_TAGS``) or a vague
     number (``VAGUE_NUMBER``): fine for clustering, wrong in a theme's name. Words outside jieba's
     dictionary (brand and community words, the HMM's new words) are content."""
-    return word in _tagged_words()[0]
+    return word in _tagged_words().function
 
 
 #: words that tell how a story went on, not what it is about: a name does not start with them (结果周末)
@@ -161,7 +161,7 @@ def light_word(word: str) -> bool:
     """Whether ``word`` says nothing of what a theme is about, so is none of its keywords: a function
     word, a discourse word (结果), a word glued to its measure word (两个, 洗个), a place word made of
     position morphemes only (以上, 后面) or a pronoun the HMM glued to its verb (我来, 你播)."""
-    return (function_word(word) or word in DISCOURSE or _glued_measure(word) or word in _tagged_words()[3]
+    return (function_word(word) or word in DISCOURSE or _glued_measure(word) or word in _tagged_words().positions
             or _glued_pronoun(word))
 
 
@@ -179,8 +179,9 @@ MODALS = frozenset({"不能", "可以", "能够", "应该", "需要", "不会", 
 def closes_name(word: str) -> bool:
     """Whether a theme's name may end with ``word``: not an adverb (满减到底), a number (放假两只), a
     modal verb (优惠不能) or a verb glued to its measure word."""
-    _, adverbs, numbers, *_ = _tagged_words()
-    return word not in adverbs and word not in numbers and word not in MODALS and not _glued_measure(word)
+    tagged = _tagged_words()
+    return (word not in tagged.adverbs and word not in tagged.numbers and word not in MODALS
+            and not _glued_measure(word))
 
 
 def _glued_measure(word: str) -> bool:
@@ -189,13 +190,22 @@ def _glued_measure(word: str) -> bool:
 
 def _glued_pronoun(word: str) -> bool:
     """Two characters, a pronoun first, that jieba's dictionary does not hold (它们 and 哪里 it does)."""
-    return len(word) == 2 and word[0] in PRONOUN and word not in _tagged_words()[4]
+    return len(word) == 2 and word[0] in PRONOUN and word not in _tagged_words().pronoun_led
+
+
+class TaggedWords(NamedTuple):
+    """Of jieba's dictionary: its function words, adverbs, numbers, place words of position morphemes
+    only, and its two-character words that start with a pronoun."""
+
+    function: frozenset[str]
+    adverbs: frozenset[str]
+    numbers: frozenset[str]
+    positions: frozenset[str]
+    pronoun_led: frozenset[str]
 
 
 @lru_cache(maxsize=1)
-def _tagged_words() -> tuple[frozenset[str], ...]:
-    """Of jieba's dictionary: function words, adverbs, numbers, place words of position morphemes only,
-    and its two-character words that start with a pronoun."""
+def _tagged_words() -> TaggedWords:
     import jieba
 
     function, adverbs, numbers, positions, pronoun_led = set(), set(), set(), set(), set()
@@ -212,7 +222,7 @@ def _tagged_words() -> tuple[frozenset[str], ...]:
                 positions.add(word)
             if len(word) == 2 and word[0] in PRONOUN:
                 pronoun_led.add(word)
-    return frozenset(function), frozenset(adverbs), frozenset(numbers), frozenset(positions), frozenset(pronoun_led)
+    return TaggedWords(*map(frozenset, (function, adverbs, numbers, positions, pronoun_led)))
 
 
 def _jieba_tokenizer(cache_file: Path | None):

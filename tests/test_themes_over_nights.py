@@ -39,10 +39,10 @@ def check_subtheme_keys(client, subthemes1: dict, held1: dict, continued: set[in
     kept = new = 0
     for theme_id in continued:
         before = {s["key"]: s for s in subthemes1.get(theme_id, [])}
-        held = held1[theme_id]  # the theme's messages on night 1
+        held, parts = held1[theme_id], subtheme_messages(client, theme_id)  # night 1's messages; night 2's parts
         for sub in client.get(f"/v1/themes/{theme_id}").json()["subthemes"]:
             if sub["key"] in before:
-                then, now = before[sub["key"]]["message_ids"], subtheme_messages(client, theme_id)[sub["key"]] & held
+                then, now = before[sub["key"]]["message_ids"], parts[sub["key"]] & held
                 shared = len(then & now) / len(then | now)
                 assert max(shared, jaccard(sub["keywords"], before[sub["key"]]["keywords"])) >= 0.3, (sub, shared)
                 kept += 1
