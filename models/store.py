@@ -573,10 +573,11 @@ def theme_messages(session: Session, theme_id: int, limit: int | None, offset: i
     with ``group``, ``since`` or ``until``, of those sent there and then; with ``subtheme`` (a key), of that
     sub-theme's. Each row: id, sender id, name, group, time, text, score, sub-theme key."""
     where = ThemeFilter(search=search, group=group, since=since, until=until)  # bounds in UTC
-    which = [ThemeMessage.theme_id == theme_id, *(_says(Message.text, term) for term in search_terms(search)),
-             *_sent_within(where), *([ThemeMessage.subtheme == subtheme] if subtheme is not None else [])]
+    of_messages = [*(_says(Message.text, term) for term in search_terms(search)), *_sent_within(where)]
+    which = [ThemeMessage.theme_id == theme_id, *of_messages,
+             *([ThemeMessage.subtheme == subtheme] if subtheme is not None else [])]
     counted = select(func.count()).select_from(ThemeMessage).where(*which)
-    if len(which) > 1:  # the bare count needs no message row
+    if of_messages:  # a count by theme and sub-theme alone needs no message row
         counted = counted.join(Message, Message.id == ThemeMessage.message_id).join(Group, Group.id == Message.group_id)
     total = session.scalar(counted)
     rows = session.execute(
