@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from nlp.track import Lifecycle
 
 ThemeSort = Literal["voices", "growth", "negativity", "recent"]  # keys of models.store.THEME_SORTS
+MessageOrder = Literal["time", "typical"]  # a theme's messages: oldest first, or most like the theme first
 SentimentBand = Literal["negative", "neutral", "positive"]  # keys of models.store.SENTIMENT_BANDS
 VoicedDemand = Literal["need", "question", "complaint", "suggestion"]  # nlp.demand.VOICING
 

@@ -568,10 +568,12 @@ def hide_theme(session: Session, theme: Theme, hidden: bool = True) -> bool:
 
 def theme_messages(session: Session, theme_id: int, limit: int | None, offset: int, search: str | None = None, *,
                    group: str | None = None, since: datetime | None = None, until: datetime | None = None,
-                   subtheme: str | None = None) -> tuple[int, list]:
+                   subtheme: str | None = None, order: str = "time") -> tuple[int, list]:
     """(how many, a page oldest first) of the theme's messages; with ``search``, of those holding every word of it;
     with ``group``, ``since`` or ``until``, of those sent there and then; with ``subtheme`` (a key), of that
-    sub-theme's. Each row: id, sender id, name, group, time, text, score, sub-theme key."""
+    sub-theme's. ``order`` "typical": the messages most like the theme first (by their score, the cosine to its
+    centroid), so its core before the edge the outlier rule joined. Each row: id, sender id, name, group, time,
+    text, score, sub-theme key."""
     where = ThemeFilter(search=search, group=group, since=since, until=until)  # bounds in UTC
     of_messages = [*(_says(Message.text, term) for term in search_terms(search)), *_sent_within(where)]
     which = [ThemeMessage.theme_id == theme_id, *of_messages,
@@ -585,7 +587,8 @@ def theme_messages(session: Session, theme_id: int, limit: int | None, offset: i
                ThemeMessage.score, ThemeMessage.subtheme)
         .join(ThemeMessage, ThemeMessage.message_id == Message.id).join(Member, Member.id == Message.member_id)
         .join(Group, Group.id == Message.group_id).where(*which)
-        .order_by(Message.sent_at, Message.id).limit(limit).offset(offset)
+        .order_by(*((ThemeMessage.score.desc(),) if order == "typical" else ()), Message.sent_at, Message.id)
+        .limit(limit).offset(offset)
     ).all()
     return total, rows
 

@@ -181,6 +181,20 @@ def check_subthemes(client, themes: list[dict]) -> None:
     rows = list(csv.DictReader(io.StringIO(sheet)))
     assert len(rows) == sub["messages"] and {r["subtheme"] for r in rows} == {sub["label"]}
     assert client.get(f"/v1/themes/{first['id']}/messages", params={"subtheme": "0.0"}).status_code == 404
+    # most like the theme first: its core before the messages joined at its edge (a sub-theme's too)
+    typical = client.get(f"/v1/themes/{first['id']}/messages", params={"order": "typical", "limit": 500}).json()["data"]
+    assert [m["score"] for m in typical] == sorted((m["score"] for m in typical), reverse=True)
+    assert {m["message_id"] for m in typical} == {m["message_id"] for m in first["messages_page"]}
+    assert typical[0]["score"] > typical[-1]["score"]
+    page = client.get(f"/themes/{first['id']}").text
+    assert f'href="?order=typical#messages"' in page and "<strong>最早 oldest first</strong>" in page
+    part = client.get(f"/themes/{first['id']}", params={"subtheme": sub["key"], "order": "typical"}).text
+    rows = part.split('<h2 id="messages">')[1]
+    assert "<strong>最典型 most typical first</strong>" in rows and f"?subtheme={sub['key']}#messages" in rows
+    scores = [m["score"] for m in first["messages_page"] if m["subtheme"] == sub["key"]]
+    best = {html.escape(m["text"]) for m in first["messages_page"] if m["subtheme"] == sub["key"] and m["score"] == max(scores)}
+    first_row = rows.split("<tbody>")[1].split("</tr>")[0]
+    assert any(text in first_row for text in best), (first_row, best)  # the sub-theme's most typical message leads
 
 
 def free_port() -> int:

@@ -16,7 +16,7 @@ from pydantic import BeforeValidator
 from api.auth import Scope
 from api.deps import SessionDep
 from models import store, views
-from models.schemas import Lifecycle, SentimentBand, ThemeSort, VoicedDemand
+from models.schemas import Lifecycle, MessageOrder, SentimentBand, ThemeSort, VoicedDemand
 from models.settings import get_settings
 
 router = APIRouter(include_in_schema=False)
@@ -148,17 +148,23 @@ class Within:
     since: Blank[date] = None
     until: Blank[date] = None
     subtheme: Annotated[Blank[str], Query(max_length=32)] = None
+    order: Blank[MessageOrder] = None  # none: oldest first
 
     def __post_init__(self):
         self.q = searched(self.q)
 
     def filters(self) -> dict:
         since, until = views.day_bounds(self.since, self.until, get_settings().timezone)
-        return {"search": self.q, "group": self.group, "since": since, "until": until, "subtheme": self.subtheme}
+        return {"search": self.q, "group": self.group, "since": since, "until": until, "subtheme": self.subtheme,
+                "order": self.order or "time"}
 
-    def query(self) -> str:
-        """As a query string ("" when it is all of them), for the links that keep it."""
-        return urlencode({k: v for k, v in asdict(self).items() if v is not None})
+    def query(self, **changes) -> str:
+        """As a query string ("" when it is all of them), for the links that keep it (with ``changes``)."""
+        return urlencode({k: v for k, v in (asdict(self) | changes).items() if v is not None})
+
+    def narrowed(self) -> bool:
+        """Whether it shows part of the theme's messages (not merely in another order)."""
+        return any((self.q, self.group, self.since, self.until, self.subtheme))
 
 
 WithinDep = Annotated[Within, Depends()]

@@ -7,8 +7,8 @@ from api.auth import ScopeDep
 from api.deps import SessionDep
 from api.etag import ETagRoute
 from models import views
-from models.schemas import (Lifecycle, SentimentBand, ThemeDetail, ThemeMessagesPage, ThemesPublic, ThemeSort,
-                            ThemeTrend, VoicedDemand)
+from models.schemas import (Lifecycle, MessageOrder, SentimentBand, ThemeDetail, ThemeMessagesPage, ThemesPublic,
+                            ThemeSort, ThemeTrend, VoicedDemand)
 
 router = APIRouter(tags=["themes"], route_class=ETagRoute)
 
@@ -21,6 +21,8 @@ MessageSearch = Annotated[str | None, Query(max_length=200, description=(
 SubthemeKey = Annotated[str | None, Query(max_length=32, description=(
     "Only the messages of this sub-theme (its key, from the theme's subthemes); 404 when the theme has none "
     "such tonight."))]
+Order = Annotated[MessageOrder, Query(description=(
+    "time: oldest first; typical: most like the theme first (its core before the messages joined at its edge)."))]
 
 
 @router.get("/themes")
@@ -58,9 +60,10 @@ def read_themes(
 @router.get("/themes/{theme_id}")
 def read_theme(session: SessionDep, scope: ScopeDep, theme_id: int,
                limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Offset = 0,
-               q: MessageSearch = None, subtheme: SubthemeKey = None) -> ThemeDetail:
+               q: MessageSearch = None, subtheme: SubthemeKey = None, order: Order = "time") -> ThemeDetail:
     """One theme: label, keywords, quotes, sentiment, voices, lifecycle, its sub-themes and a page of its messages."""
-    return views.theme_detail(session, theme_id, limit, offset, scope.community_id, search=q, subtheme=subtheme)
+    return views.theme_detail(session, theme_id, limit, offset, scope.community_id, search=q, subtheme=subtheme,
+                              order=order)
 
 
 @router.get("/themes/{theme_id}/trend")
@@ -78,9 +81,9 @@ def read_theme_messages(session: SessionDep, scope: ScopeDep, theme_id: int,
                                                                             "this time (without a zone, UTC).")] = None,
                         until: Annotated[datetime | None, Query(description="Only its messages sent at or before "
                                                                             "this time.")] = None,
-                        subtheme: SubthemeKey = None,
+                        subtheme: SubthemeKey = None, order: Order = "time",
                         ) -> ThemeMessagesPage:
-    """The theme's messages, oldest first, a page at a time (``total`` says how many there are); the same group
+    """The theme's messages, oldest first (or most typical first), a page at a time (``total`` says how many there are); the same group
     and window as a ``/v1/themes`` call give the messages its ``matched`` counted."""
     return views.theme_messages(session, theme_id, limit, offset, scope.community_id, search=q, group=group,
-                                since=since, until=until, subtheme=subtheme)
+                                since=since, until=until, subtheme=subtheme, order=order)
