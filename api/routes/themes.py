@@ -83,7 +83,7 @@ def read_theme_messages(session: SessionDep, scope: ScopeDep, theme_id: int,
                                                                             "this time.")] = None,
                         subtheme: SubthemeKey = None, order: Order = "time",
                         ) -> ThemeMessagesPage:
-    """The theme's messages, oldest first (or most typical first), a page at a time (``total`` says how many there are); the same group
-    and window as a ``/v1/themes`` call give the messages its ``matched`` counted."""
+    """The theme's messages, oldest first (or most typical first), a page at a time (``total`` says how many
+    there are); the same group and window as a ``/v1/themes`` call give the messages its ``matched`` counted."""
     return views.theme_messages(session, theme_id, limit, offset, scope.community_id, search=q, group=group,
                                 since=since, until=until, subtheme=subtheme, order=order)
