@@ -5,6 +5,10 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
+class _Answered(Exception):
+    """A streamed GET's headers went out: the rest of its body (a whole member export) is not read."""
+
+
 class HeadAsGet:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -15,10 +19,14 @@ class HeadAsGet:
             return
 
         async def headers_only(message: Message) -> None:  # GET's status and headers (its length too), no body
-            if message["type"] == "http.response.body":
-                if message.get("more_body", False):
-                    return
-                message = {"type": "http.response.body", "body": b"", "more_body": False}
-            await send(message)
+            if message["type"] != "http.response.body":
+                await send(message)
+                return
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            if message.get("more_body", False):
+                raise _Answered
 
-        await self.app(dict(scope, method="GET"), receive, headers_only)
+        try:
+            await self.app(dict(scope, method="GET"), receive, headers_only)
+        except _Answered:
+            pass

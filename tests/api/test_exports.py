@@ -5,6 +5,8 @@ import json
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from flows.cli import app
@@ -137,3 +139,26 @@ def test_reads_carry_an_etag_and_answer_304_while_unchanged(sessions):
     again = client.get("/v1/members/u1/tags").json()
     assert (again["messages"], again["display_name"]) == (before.json()["messages"] + 1, "新昵称")
     assert client.get("/v1/members/nobody/tags", headers={"If-None-Match": "*"}).status_code == 404
+
+
+def test_head_on_an_export_answers_without_reading_every_member(sessions):
+    """`curl -I` on the export: its headers, and only the first batch of members read, not all of them."""
+    night(sessions, "c", MANY)  # two export batches
+    client = api_client("c")
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        read = {}
+        for method in ("GET", "HEAD"):
+            statements.clear()
+            response = client.request(method, "/v1/members/export", params={"format": "csv"})
+            assert response.status_code == 200 and response.headers["content-type"] == "text/csv; charset=utf-8"
+            read[method] = sum(1 for s in statements if "FROM members" in s)
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    assert response.content == b""
+    assert read["GET"] >= 3 and read["HEAD"] < read["GET"], read  # pages 1, 2 and the empty third
