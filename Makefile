@@ -35,6 +35,7 @@ bench: install
 	$(PY) benchmarks/demand.py
 	$(PY) benchmarks/sentiment.py
 	$(PY) benchmarks/themes.py
+	$(PY) benchmarks/chat.py
 	$(PY) benchmarks/scale.py
 	$(PY) benchmarks/crm.py
 

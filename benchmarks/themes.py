@@ -16,7 +16,9 @@ defaults (UMAP + HDBSCAN, min_topic_size 10) and a jieba CountVectorizer, run
 ``--bertopic-runs`` times because its UMAP is unseeded. Qunsheng gets the vectors and the
 texts' keywords; BERTopic gets the vectors and the texts. Qunsheng's default run is also
 scored one level down (its sub-themes, and the themes that do not split: nearer BERTopic's
-granularity). Outliers count as one extra cluster in NMI, ARI and AMI. Writes
+granularity). BERTopic keeps its default ``language="english"``, which strips Chinese from its topic
+names but not from its topics (they come from the vectors; benchmarks/chat.py reads its names).
+Outliers count as one extra cluster in NMI, ARI and AMI. Writes
 benchmarks/results/themes.json and prints tables.
 e5 embeds iflytek's long descriptions in about 14 minutes on 2 cores (tnews: 2-4).
 Exits 0 with a "skipped" line when ../shared/data is absent.
