@@ -108,7 +108,7 @@ class HdbscanClusterer(Clusterer):
     """
 
     min_cluster_size: int | None = None
-    min_samples: int | None = 3
+    min_samples: int | None = 10
     floor: int = 8
     size_factor: float = 0.5
     reduce_to: int | None = 5
@@ -197,7 +197,8 @@ class HdbscanClusterer(Clusterer):
     def _hdbscan(self, points: np.ndarray, size: int) -> np.ndarray:
         import hdbscan
 
-        min_samples = None if self.min_samples is None else min(self.min_samples, size)
+        # at most half the size: 10 neighbours to be dense left all of 60 short texts in no theme
+        min_samples = None if self.min_samples is None else min(self.min_samples, max(1, size // 2))
         largest = int(self.max_share * len(points)) if self.max_share else 0  # 0: no limit
         return hdbscan.HDBSCAN(min_cluster_size=size, min_samples=min_samples, cluster_selection_method=self.selection,
                                max_cluster_size=max(largest, 2 * size) if largest else 0
