@@ -197,7 +197,7 @@ class HdbscanClusterer(Clusterer):
     def _hdbscan(self, points: np.ndarray, size: int) -> np.ndarray:
         import hdbscan
 
-        # at most half the size: 10 neighbours to be dense left all of 60 short texts in no theme
+        # at most half the size: 60 short texts in themes of 8, each needing 8 dense neighbours, made no theme
         min_samples = None if self.min_samples is None else min(self.min_samples, max(1, size // 2))
         largest = int(self.max_share * len(points)) if self.max_share else 0  # 0: no limit
         return hdbscan.HDBSCAN(min_cluster_size=size, min_samples=min_samples, cluster_selection_method=self.selection,
