@@ -41,6 +41,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.themes import REPO, SHARED, e5_embedder, jieba_vectorizer, timed, warm_up  # noqa: E402
+from nlp.cluster import OUTLIER, HdbscanClusterer, outlier_rate  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results" / "chat.json"
 NIGHTS = (0.7, 0.8, 0.9)  # the share of the messages each earlier night sees; the last night sees them all
@@ -87,20 +88,16 @@ def agreement(a: np.ndarray, b: np.ndarray) -> float:
     return round(float(adjusted_rand_score(a, b)), 4)
 
 
-def outliers(labels: np.ndarray) -> float:
-    return round(float(np.mean(np.asarray(labels) < 0)), 4)
-
-
 def kept(earlier: np.ndarray, later: np.ndarray, least: float = 0.5) -> float:
     """The share of ``earlier``'s themes that some theme of ``later`` (read over the same rows) holds
     again: Jaccard of their messages at ``least`` or more."""
     later = later[:len(earlier)]
-    themes = set(earlier.tolist()) - {-1}
+    themes = set(earlier.tolist()) - {OUTLIER}
     found = 0
     for theme in themes:
         rows = earlier == theme
         found += any((rows & (later == other)).sum() / (rows | (later == other)).sum() >= least
-                     for other in set(later[rows].tolist()) - {-1})
+                     for other in set(later[rows].tolist()) - {OUTLIER})
     return round(found / max(1, len(themes)), 4)
 
 
@@ -159,7 +156,6 @@ def bertopic_names(model) -> list[str]:
 
 
 def measure(corpus: str, runs: int) -> list[dict]:
-    from nlp.cluster import HdbscanClusterer
     from nlp.newwords import discover
     from nlp.segment import Segmenter
 
@@ -188,8 +184,8 @@ def measure(corpus: str, runs: int) -> list[dict]:
     themes_by_night = [described(texts[:len(v)], tokens[:len(v)], v, run, segmenter)
                        for v, run in zip(night_rows, runs_by_night)]
     names = [t.label for t in themes_by_night[-1]]
-    rows = [base | {"method": "qunsheng (default)", "outlier_rate": outliers(found.labels),
-                    "n_themes": len(set(found.labels.tolist()) - {-1}), "seconds": seconds,
+    rows = [base | {"method": "qunsheng (default)", "outlier_rate": round(outlier_rate(found.labels), 4),
+                    "n_themes": len(set(found.labels.tolist()) - {OUTLIER}), "seconds": seconds,
                     "same_input_ari": agreement(found.labels, again.labels),
                     **next_nights([run.labels for run in runs_by_night]),
                     "ids_kept": ids_kept(themes_by_night, night_rows), "unreadable_names": unreadable(names),
@@ -217,7 +213,8 @@ def measure(corpus: str, runs: int) -> list[dict]:
         model.update_topics(texts, vectorizer_model=jieba_vectorizer())
         names["english"] = bertopic_names(model)
         rows.append(base | {"method": f"BERTopic {bertopic.__version__} defaults, jieba CountVectorizer", "run": run,
-                            "outlier_rate": outliers(topics), "n_themes": len(set(topics.tolist()) - {-1}),
+                            "outlier_rate": round(outlier_rate(topics), 4),
+                            "n_themes": len(set(topics.tolist()) - {OUTLIER}),
                             "seconds": seconds, "same_input_ari": agreement(topics, fitted[run % len(fitted)][0][1]),
                             **next_nights(earlier + [topics]),
                             "unreadable_names": unreadable(names["jieba"]), "names": names["jieba"][:12],
